@@ -1,0 +1,193 @@
+"""Wire the CP-SAT model, solve it level by level under a wall-clock deadline, extract.
+
+Each lexicographic level is solved to optimality and then fixed with a constraint before
+the next one; every solve is hinted with the best schedule so far (the greedy plan first).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from solver.cpsat.constraints import add_all
+from solver.cpsat.objective import level_expression
+from solver.cpsat.variables import Variables, create_variables
+from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
+from solver.objective_levels import LevelSpec, level_specs
+from solver.schedule import PackTask, PickTask, Schedule
+from solver.tasks import Instance
+
+logger = logging.getLogger(__name__)
+
+#: Seconds the watchdog waits past the deadline before it stops a solve itself.
+WATCHDOG_GRACE_S = 0.05
+
+ProgressFn = Callable[[str, float, float], None]
+
+
+@dataclass
+class CpSatModel:
+    """The built model and its variables."""
+
+    instance: Instance
+    model: cp_model.CpModel
+    variables: Variables
+
+
+def build_model(instance: Instance) -> CpSatModel:
+    """Variables and every constraint family; the objective is set per level."""
+    model = cp_model.CpModel()
+    variables = create_variables(model, instance)
+    add_all(model, instance, variables)
+    return CpSatModel(instance, model, variables)
+
+
+def _solver(params: PlanParams, time_s: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(time_s, 0.001)
+    solver.parameters.num_workers = params.num_workers
+    solver.parameters.random_seed = params.seed
+    solver.parameters.log_search_progress = params.log_search
+    return solver
+
+
+def _solve_guarded(
+    solver: cp_model.CpSolver, model: cp_model.CpModel, deadline: Deadline
+) -> cp_model.CpSolverStatus:
+    """Solve, with a watchdog that stops the search at the wall-clock deadline."""
+    watchdog = threading.Timer(deadline.remaining_s() + WATCHDOG_GRACE_S, solver.stop_search)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        return solver.solve(model)
+    finally:
+        watchdog.cancel()
+
+
+def hint(built: CpSatModel, schedule: Schedule) -> None:
+    """Hint every decision variable with the schedule's values."""
+    model, variables, instance = built.model, built.variables, built.instance
+    model.clear_hints()
+    chosen_source = {(li, s) for p in schedule.picks for li, s in p.line_stock}
+    chosen_pick = {(p.order_idx, p.zone_idx, p.team_idx, p.slot_idx) for p in schedule.picks}
+    chosen_pack = {(p.order_idx, p.team_idx, p.slot_idx) for p in schedule.packs}
+    for order_idx, var in enumerate(variables.planned):
+        model.add_hint(var, order_idx in schedule.planned)
+    for line_idx, sources in enumerate(variables.sources):
+        for s in sources:
+            model.add_hint(s.var, (line_idx, s.stock_idx) in chosen_source)
+    for pick in variables.picks:
+        for c in pick.choices:
+            model.add_hint(c.var, (pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx) in chosen_pick)
+    for order_idx, choices in enumerate(variables.packs):
+        for c in choices:
+            model.add_hint(c.var, (order_idx, c.team_idx, c.slot_idx) in chosen_pack)
+    del instance
+
+
+def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
+    """Read the schedule off a solved model."""
+    variables, instance = built.variables, built.instance
+    planned = frozenset(o for o, var in enumerate(variables.planned) if solver.boolean_value(var))
+    source_of = {
+        line_idx: s.stock_idx
+        for line_idx, sources in enumerate(variables.sources)
+        for s in sources
+        if solver.boolean_value(s.var)
+    }
+    picks = []
+    for pick in variables.picks:
+        for c in pick.choices:
+            if solver.boolean_value(c.var):
+                line_stock = tuple(
+                    (li, source_of[li])
+                    for li in instance.orders[pick.order_idx].line_idxs
+                    if li in source_of and instance.stock[source_of[li]].zone_idx == pick.zone_idx
+                )
+                picks.append(PickTask(pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx, line_stock))
+    packs = [
+        PackTask(order_idx, c.team_idx, c.slot_idx)
+        for order_idx, choices in enumerate(variables.packs)
+        for c in choices
+        if solver.boolean_value(c.var)
+    ]
+    return Schedule(planned=planned, picks=tuple(picks), packs=tuple(packs))
+
+
+def _trivially_optimal(spec: LevelSpec, schedule: Schedule) -> bool:
+    """A count level already at its ceiling: every order it counts is planned."""
+    return spec.sense == "max" and schedule.planned_count(set(spec.order_idxs)) == len(spec.order_idxs)
+
+
+_STATUS = {
+    cp_model.OPTIMAL: "OPTIMAL",
+    cp_model.FEASIBLE: "FEASIBLE",
+    cp_model.INFEASIBLE: "INFEASIBLE",
+    cp_model.MODEL_INVALID: "MODEL_INVALID",
+    cp_model.UNKNOWN: "UNKNOWN",
+}
+
+
+def solve(
+    instance: Instance,
+    params: PlanParams,
+    deadline: Deadline,
+    start: Schedule,
+    progress: ProgressFn | None = None,
+) -> EngineResult:
+    """Solve every level in turn; stop at the deadline with the best schedule so far."""
+    built = build_model(instance)
+    best = start
+    outcomes: list[LevelOutcome] = []
+    for spec in level_specs(instance):
+        if spec.name == "balance" and not params.balance:
+            continue
+        expr = level_expression(built.model, instance, built.variables, spec)
+        if _trivially_optimal(spec, best):
+            built.model.add(expr >= len(spec.order_idxs))
+            outcomes.append(LevelOutcome(spec.name, spec.sense, len(spec.order_idxs), len(spec.order_idxs), "OPTIMAL"))
+            continue
+        if deadline.expired():
+            return _stopped(best, outcomes, f"time limit reached before level {spec.name}")
+        outcome, best = _solve_level(built, spec, expr, params, deadline, best)
+        outcomes.append(outcome)
+        if progress is not None:
+            progress(spec.name, float(outcome.value), float(outcome.bound))
+        if outcome.status != "OPTIMAL":
+            return _stopped(best, outcomes, f"time limit reached in level {spec.name}")
+    return EngineResult(best, "OPTIMAL", "all levels solved to optimality", tuple(outcomes))
+
+
+def _stopped(best: Schedule, outcomes: list[LevelOutcome], reason: str) -> EngineResult:
+    return EngineResult(best, "FEASIBLE", reason, tuple(outcomes))
+
+
+def _solve_level(
+    built: CpSatModel,
+    spec: LevelSpec,
+    expr: cp_model.LinearExprT,
+    params: PlanParams,
+    deadline: Deadline,
+    best: Schedule,
+) -> tuple[LevelOutcome, Schedule]:
+    model = built.model
+    if spec.sense == "max":
+        model.maximize(expr)
+    else:
+        model.minimize(expr)
+    hint(built, best)
+    solver = _solver(params, deadline.remaining_s())
+    status = _solve_guarded(solver, model, deadline)
+    name = _STATUS.get(status, "UNKNOWN")
+    logger.info("cp-sat level %s: %s in %.3fs", spec.name, name, solver.wall_time)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return LevelOutcome(spec.name, spec.sense, -1, -1, name), best
+    value = round(solver.objective_value)
+    bound = round(solver.best_objective_bound)
+    if status == cp_model.OPTIMAL:
+        model.add(expr >= value if spec.sense == "max" else expr <= value)
+    return LevelOutcome(spec.name, spec.sense, value, bound, name), extract(built, solver)

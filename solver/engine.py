@@ -1,0 +1,66 @@
+"""What every engine takes and returns: parameters, deadline, level outcomes."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from solver.schedule import Schedule
+
+EngineName = Literal["cp-sat", "mip", "greedy"]
+
+
+class PlanParams(BaseModel):
+    """Validated planner settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    engine: EngineName = Field(default="cp-sat", description="cp-sat (default), mip or greedy.")
+    time_limit_s: float = Field(default=30.0, gt=0, le=24 * 3600, description="Wall-clock limit.")
+    seed: int = Field(default=0, ge=0, description="Solver random seed.")
+    num_workers: int = Field(
+        default=1, ge=1, le=64, description="CP-SAT search workers; 1 is deterministic."
+    )
+    balance: bool = Field(default=True, description="Solve the team-balance level.")
+    log_search: bool = Field(default=False, description="Log the engine's search progress.")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A wall-clock deadline on the monotonic clock."""
+
+    at: float
+
+    @classmethod
+    def after(cls, seconds: float) -> Deadline:
+        return cls(time.monotonic() + seconds)
+
+    def remaining_s(self) -> float:
+        return max(0.0, self.at - time.monotonic())
+
+    def expired(self) -> bool:
+        return self.remaining_s() <= 0.0
+
+
+@dataclass(frozen=True)
+class LevelOutcome:
+    """One lexicographic level as solved: value, proven bound, status."""
+
+    name: str
+    sense: str
+    value: int
+    bound: int
+    status: str
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    """The best schedule an engine found and how far it got."""
+
+    schedule: Schedule
+    status: str  # OPTIMAL, FEASIBLE, UNKNOWN
+    stop_reason: str
+    levels: tuple[LevelOutcome, ...]

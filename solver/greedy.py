@@ -1,0 +1,162 @@
+"""The fast first plan: first in, first out by priority, earliest slot that fits.
+
+This is what a waveless WMS release does. It is the plan returned when time runs out
+before an exact engine finishes, and the hint the exact engines start from.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from solver.schedule import PackTask, PickTask, Schedule
+from solver.tasks import Instance, IntArray, OrderTask
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class _Ledger:
+    """Capacity and stock still free while the greedy plan is built."""
+
+    capacity_s: IntArray
+    stock_qty: IntArray
+
+
+def release_order(instance: Instance) -> list[int]:
+    """Pinned orders first, then by priority, then first in, first out."""
+    return sorted(
+        range(len(instance.orders)),
+        key=lambda o: (not instance.orders[o].pinned, instance.orders[o].priority, instance.orders[o].fifo_rank),
+    )
+
+
+def greedy_schedule(instance: Instance) -> Schedule:
+    """Plan orders one by one in release order; an order that does not fit is skipped."""
+    ledger = _Ledger(
+        capacity_s=instance.free_capacity_s.copy(),
+        stock_qty=np.array([s.free_qty for s in instance.stock], dtype=np.int64),
+    )
+    planned: set[int] = set()
+    picks: list[PickTask] = []
+    packs: list[PackTask] = []
+    for order_idx in release_order(instance):
+        placed = _place_order(instance, ledger, order_idx)
+        if placed is None:
+            continue
+        order_picks, order_pack = placed
+        planned.add(order_idx)
+        picks += order_picks
+        if order_pack is not None:
+            packs.append(order_pack)
+    logger.debug("greedy planned %d of %d orders", len(planned), len(instance.orders))
+    return Schedule(planned=frozenset(planned), picks=tuple(picks), packs=tuple(packs))
+
+
+def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> dict[int, int] | None:
+    """Stock record per line: prefer a zone the order already uses, then the fullest record."""
+    chosen: dict[int, int] = {}
+    taken: dict[int, int] = {}
+    zones_used: set[int] = set()
+    for line_idx in order.line_idxs:
+        line = instance.lines[line_idx]
+        fits = [s for s in line.stock_idxs if ledger.stock_qty[s] - taken.get(s, 0) >= line.qty]
+        if not fits:
+            return None
+        best = min(fits, key=lambda s: (instance.stock[s].zone_idx not in zones_used, -ledger.stock_qty[s], s))
+        chosen[line_idx] = best
+        taken[best] = taken.get(best, 0) + line.qty
+        zones_used.add(instance.stock[best].zone_idx)
+    return chosen
+
+
+def _earliest_slot(
+    instance: Instance, ledger: _Ledger, teams: tuple[int, ...], slots_of: list[tuple[int, ...]], need_s: int
+) -> tuple[int, int] | None:
+    """Earliest (slot, team) with enough free seconds; ties to the team with most slack."""
+    best: tuple[int, int, int] | None = None
+    for team_idx, slots in zip(teams, slots_of, strict=True):
+        for k in slots:
+            if ledger.capacity_s[team_idx, k] >= need_s:
+                cand = (k, -int(ledger.capacity_s[team_idx, k]), team_idx)
+                best = cand if best is None or cand < best else best
+                break
+    return None if best is None else (best[0], best[2])
+
+
+def _place_order(
+    instance: Instance, ledger: _Ledger, order_idx: int
+) -> tuple[list[PickTask], PackTask | None] | None:
+    order = instance.orders[order_idx]
+    sources = _choose_sources(instance, ledger, order)
+    if sources is None:
+        return None
+    by_zone: dict[int, list[int]] = {}
+    for line_idx, stock_idx in sources.items():
+        by_zone.setdefault(instance.stock[stock_idx].zone_idx, []).append(line_idx)
+    picks = _place_picks(instance, ledger, order_idx, by_zone, sources)
+    if picks is None:
+        return None
+    pack = _place_pack(instance, ledger, order_idx, picks)
+    if pack is None and order.pinned_pack is None:
+        _release(instance, ledger, picks)
+        return None
+    for line_idx, stock_idx in sources.items():
+        ledger.stock_qty[stock_idx] -= instance.lines[line_idx].qty
+    return picks, pack
+
+
+def _place_picks(
+    instance: Instance,
+    ledger: _Ledger,
+    order_idx: int,
+    by_zone: dict[int, list[int]],
+    sources: dict[int, int],
+) -> list[PickTask] | None:
+    picks: list[PickTask] = []
+    for zone_idx, line_idxs in sorted(by_zone.items()):
+        need_s = sum(instance.lines[li].pick_s for li in line_idxs)
+        teams = instance.pick_teams(zone_idx)
+        slots_of = [instance.pick_slots(order_idx, zone_idx, t) for t in teams]
+        spot = _earliest_slot(instance, ledger, teams, slots_of, need_s)
+        if spot is None:
+            _release(instance, ledger, picks)
+            return None
+        slot_idx, team_idx = spot
+        ledger.capacity_s[team_idx, slot_idx] -= need_s
+        line_stock = tuple((li, sources[li]) for li in line_idxs)
+        picks.append(PickTask(order_idx, zone_idx, team_idx, slot_idx, line_stock))
+    return picks
+
+
+def _place_pack(
+    instance: Instance, ledger: _Ledger, order_idx: int, picks: list[PickTask]
+) -> PackTask | None:
+    order = instance.orders[order_idx]
+    if order.pinned_pack is not None:
+        return None
+    after = max((p.slot_idx for p in picks), default=-1)
+    teams = tuple(t for t in instance.pack_teams() if _pack_team_ok(instance, t, picks, order))
+    slots_of = [tuple(k for k in instance.pack_slots(order_idx, t) if k > after) for t in teams]
+    spot = _earliest_slot(instance, ledger, teams, slots_of, order.pack_s)
+    if spot is None:
+        return None
+    slot_idx, team_idx = spot
+    ledger.capacity_s[team_idx, slot_idx] -= order.pack_s
+    return PackTask(order_idx, team_idx, slot_idx)
+
+
+def _pack_team_ok(instance: Instance, team_idx: int, picks: list[PickTask], order: OrderTask) -> bool:
+    zones = instance.team_zone_idxs[team_idx]
+    if not zones:
+        return True
+    used = {p.zone_idx for p in picks} | {p.zone_idx for p in order.pinned_picks}
+    return used <= zones
+
+
+def _release(instance: Instance, ledger: _Ledger, picks: list[PickTask]) -> None:
+    for pick in picks:
+        need_s = sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
+        ledger.capacity_s[pick.team_idx, pick.slot_idx] += need_s

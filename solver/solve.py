@@ -1,0 +1,126 @@
+"""plan(problem, params) -> Plan: validate, derive, greedy, exact engine, extract, diagnose.
+
+Infeasible is a result: the planner always returns a plan. Only a malformed document
+raises (:class:`solver.loading.DocumentError`), before anything is planned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from solver.diagnose import diagnose
+from solver.domain import Order, Problem
+from solver.engine import Deadline, EngineResult, PlanParams
+from solver.greedy import greedy_schedule
+from solver.loading import load_problem
+from solver.plan_builder import compute_kpis, schedule_assignments
+from solver.result import LevelReport, Plan, PlanException, PlanWindow, SolverReport
+from solver.schedule import Schedule
+from solver.tasks import Instance, build_instance
+from solver.validation import validate_orders
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, float, float], None]
+
+
+def _run_engine(
+    instance: Instance, params: PlanParams, deadline: Deadline, start: Schedule, progress: ProgressFn | None
+) -> EngineResult:
+    if params.engine == "cp-sat":
+        from solver.cpsat.model import solve as cpsat_solve
+
+        return cpsat_solve(instance, params, deadline, start, progress)
+    if params.engine == "mip":
+        from solver.mip.model import solve as mip_solve
+
+        return mip_solve(instance, params, deadline, start, progress)
+    return EngineResult(start, "GREEDY", "greedy engine: first in, first out, earliest slot", ())
+
+
+def plan(
+    problem: Problem | dict[str, Any], params: PlanParams | None = None, progress: ProgressFn | None = None
+) -> Plan:
+    """Plan the window. The wall-clock limit covers everything from here to the plan."""
+    params = params or PlanParams()
+    started = time.monotonic()
+    deadline = Deadline(started + params.time_limit_s)
+    if not isinstance(problem, Problem):
+        problem = load_problem(problem)
+    checked = validate_orders(problem.orders)
+    instance = build_instance(problem, checked.orders)
+    start = greedy_schedule(instance)
+    result = _run_engine(instance, params, deadline, start, progress)
+    return _assemble(instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started)
+
+
+def _assemble(
+    instance: Instance,
+    order_ids: tuple[str, ...],
+    invalid: tuple[PlanException, ...],
+    result: EngineResult,
+    params: PlanParams,
+    wall_s: float,
+) -> Plan:
+    assignments = schedule_assignments(instance, result.schedule)
+    planned_ids = {instance.orders[o].order_id for o in result.schedule.planned}
+    unplanned: list[Order] = [o for o in instance.valid_orders if o.id not in planned_ids]
+    exceptions = _in_document_order(order_ids, [*invalid, *diagnose(instance, unplanned, assignments)])
+    priorities = {o.id: o.priority for o in instance.valid_orders}
+    priorities |= {e.order: e.priority for e in invalid if e.priority is not None}
+    kpis = compute_kpis(instance, order_ids, priorities, assignments, exceptions)
+    window = instance.problem.window
+    return Plan(
+        status="zero_backlog" if not exceptions else "backlog",
+        window=PlanWindow(start=window.start, end=window.end, slot_minutes=window.slot_minutes),
+        assignments=tuple(assignments),
+        exceptions=tuple(exceptions),
+        kpis=kpis,
+        solver=_report(instance, result, params, wall_s, len(order_ids), len(exceptions)),
+    )
+
+
+def _in_document_order(order_ids: tuple[str, ...], exceptions: list[PlanException]) -> list[PlanException]:
+    position = {order_id: idx for idx, order_id in enumerate(order_ids)}
+    return sorted(exceptions, key=lambda e: position.get(e.order, len(position)))
+
+
+def _report(
+    instance: Instance, result: EngineResult, params: PlanParams, wall_s: float, num_orders: int, backlog: int
+) -> SolverReport:
+    bound = backlog_bound(instance, result, num_orders, backlog)
+    return SolverReport(
+        engine=params.engine,
+        status=result.status,
+        wall_seconds=round(wall_s, 3),
+        objective=backlog,
+        bound=bound,
+        gap=round((backlog - bound) / max(1, backlog), 4),
+        stop_reason=result.stop_reason,
+        time_limit_seconds=params.time_limit_s,
+        seed=params.seed,
+        num_workers=params.num_workers if params.engine == "cp-sat" else None,
+        levels=tuple(
+            LevelReport(name=lv.name, sense="max" if lv.sense == "max" else "min", value=lv.value, bound=lv.bound, status=lv.status)
+            for lv in result.levels
+        ),
+    )
+
+
+def backlog_bound(instance: Instance, result: EngineResult, num_orders: int, backlog: int) -> int:
+    """Lower bound on the backlog of a lexicographically optimal plan.
+
+    Solved count levels give their proven upper bounds; levels not reached count every order
+    they hold as plannable. Orders outside the instance can never be planned.
+    """
+    if result.status == "OPTIMAL":
+        return backlog
+    solved = {lv.name: lv.bound for lv in result.levels if lv.sense == "max" and lv.bound >= 0}
+    plannable = 0
+    for priority in sorted({o.priority for o in instance.orders}):
+        members = sum(1 for o in instance.orders if o.priority == priority)
+        plannable += min(members, solved.get(f"priority-{priority}", members))
+    return max(0, num_orders - plannable)
