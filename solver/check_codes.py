@@ -196,9 +196,7 @@ def short_skus(facts: Facts, order: Order, taken: Mapping[StockKey, int]) -> tup
     for line in order.lines:
         qtys_of[line.sku].append(line.qty)
     return tuple(
-        sku
-        for sku, qtys in qtys_of.items()
-        if not can_cover(qtys, _remaining(facts, sku, taken))
+        sku for sku, qtys in qtys_of.items() if not can_cover(qtys, _remaining(facts, sku, taken))
     )
 
 
@@ -361,13 +359,13 @@ def _stockout_fields(exc: ClaimedException, short: Sequence[str]) -> Iterator[Vi
     if sku not in short:
         message = f"{exc.where}: STOCKOUT sku {sku!r} is not a short SKU of the order {list(short)}"
         yield Violation("exception_fields", message, exc.order)
-    if not is_whole(exc.raw.get("short_qty"), minimum=1):
+    if whole_number(exc.raw.get("short_qty"), minimum=1) is None:
         message = f"{exc.where}: STOCKOUT needs short_qty >= 1, got {exc.raw.get('short_qty')!r}"
         yield Violation("exception_fields", message, exc.order)
 
 
 def _capacity_fields(facts: Facts, exc: ClaimedException) -> Iterator[Violation]:
-    if not is_whole(exc.raw.get("missing_seconds"), minimum=1):
+    if whole_number(exc.raw.get("missing_seconds"), minimum=1) is None:
         got = exc.raw.get("missing_seconds")
         message = f"{exc.where}: CAPACITY needs missing_seconds >= 1, got {got!r}"
         yield Violation("exception_fields", message, exc.order)
@@ -387,21 +385,23 @@ def _bottleneck_problem(facts: Facts, bottleneck: object) -> str | None:
     """What is wrong with one {team, slot, slot_start, missing_seconds} entry, if anything."""
     if not isinstance(bottleneck, Mapping):
         return "is not an object"
-    team, slot = bottleneck.get("team"), bottleneck.get("slot")
+    team, slot = bottleneck.get("team"), whole_number(bottleneck.get("slot"), minimum=0)
     if not isinstance(team, str) or team not in facts.teams:
         return f"names unknown team {team!r}"
-    if not is_whole(slot, minimum=0) or slot >= facts.num_slots:
-        return f"slot {slot!r} is not in 0..{facts.num_slots - 1}"
+    if slot is None or slot >= facts.num_slots:
+        return f"slot {bottleneck.get('slot')!r} is not in 0..{facts.num_slots - 1}"
     if timestamp_or_none(bottleneck.get("slot_start")) != facts.slot_start(slot):
         return f"slot_start {bottleneck.get('slot_start')!r} is not the start of slot {slot}"
-    if not is_whole(bottleneck.get("missing_seconds"), minimum=0):
+    if whole_number(bottleneck.get("missing_seconds"), minimum=0) is None:
         return f"missing_seconds {bottleneck.get('missing_seconds')!r} is not a whole number >= 0"
     return None
 
 
-def is_whole(value: object, *, minimum: int) -> bool:
-    """A whole number (an int, never a bool) of at least ``minimum``."""
-    return isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+def whole_number(value: object, *, minimum: int) -> int | None:
+    """The value if it is a whole number (an int, never a bool) of at least ``minimum``."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
+        return value
+    return None
 
 
 def timestamp_or_none(value: object) -> datetime | None:

@@ -13,8 +13,6 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import numpy as np
-
 from solver.domain import Order
 from solver.result import Assignment, Bottleneck, PlanException
 from solver.tasks import Instance, IntArray
@@ -52,7 +50,7 @@ def diagnose(
         if order.id in past_due:
             out.append(_exception(order, "PAST_DUE", _past_due_message(instance, order)))
             continue
-        short = stock_shortfall(instance, left, order)
+        short = stock_shortfall(left, order)
         if short is not None:
             sku, qty = short
             message = f"{sku} short by {qty}"
@@ -75,13 +73,14 @@ def _exception(order: Order, code: str, message: str, **extra: object) -> PlanEx
 def _past_due_message(instance: Instance, order: Order) -> str:
     window = instance.problem.window
     deadline = window.end if order.due is None else min(order.due, window.end)
+    received = order.received_at or window.start
     return (
-        f"no pick slot at or after {order.received_at or window.start:%H:%M} followed by a pack slot "
+        f"no pick slot at or after {received:%H:%M} followed by a pack slot "
         f"ending by {deadline:%H:%M}"
     )
 
 
-def stock_shortfall(instance: Instance, left: Leftovers, order: Order) -> tuple[str, int] | None:
+def stock_shortfall(left: Leftovers, order: Order) -> tuple[str, int] | None:
     """The first SKU the leftover stock cannot cover (lines are sourced whole), and by how much."""
     by_sku: dict[str, list[int]] = defaultdict(list)
     for line in order.lines:
@@ -91,7 +90,6 @@ def stock_shortfall(instance: Instance, left: Leftovers, order: Order) -> tuple[
         if not _fits(sorted(qtys, reverse=True), sorted(bins, reverse=True)):
             total_short = sum(qtys) - sum(bins)
             return sku, total_short if total_short > 0 else min(qtys) - max(bins, default=0)
-    del instance
     return None
 
 
@@ -126,9 +124,14 @@ def no_eligible_team_reason(instance: Instance, order: Order) -> str | None:
     pick_slots, pack_slots = _usable_slots(instance, order)
     zone_of = {loc.id: loc.zone for loc in instance.problem.locations}
     for line in order.lines:
-        zones = {zone_of[r.location] for r in instance.problem.inventory if r.sku == line.sku and r.on_hand > 0}
+        zones = {
+            zone_of[r.location]
+            for r in instance.problem.inventory
+            if r.sku == line.sku and r.on_hand > 0
+        }
         if not any(_zone_worked(instance, z, pick_slots) for z in zones):
-            return f"no pick team works a zone holding {line.sku} ({', '.join(sorted(zones)) or 'none'}) in time"
+            holding = ", ".join(sorted(zones)) or "none"
+            return f"no pick team works a zone holding {line.sku} ({holding}) in time"
     if not any(
         not instance.team_is_pick[t] and instance.capacity_s[t, list(pack_slots)].any()
         for t in range(instance.num_teams)
@@ -139,9 +142,7 @@ def no_eligible_team_reason(instance: Instance, order: Order) -> str | None:
 
 def _zone_worked(instance: Instance, zone_id: str, slots: range) -> bool:
     zone_idx = instance.zone_ids.index(zone_id)
-    return any(
-        instance.capacity_s[t, list(slots)].any() for t in instance.pick_teams(zone_idx)
-    )
+    return any(instance.capacity_s[t, list(slots)].any() for t in instance.pick_teams(zone_idx))
 
 
 def _capacity_exception(instance: Instance, left: Leftovers, order: Order) -> PlanException:
@@ -150,11 +151,16 @@ def _capacity_exception(instance: Instance, left: Leftovers, order: Order) -> Pl
         message = "the stock teams can reach in time is taken by planned orders"
         return _exception(order, "CAPACITY", message, missing_seconds=0, bottlenecks=())
     missing, bottlenecks = shortfall
-    window = instance.problem.window
-    parts = [f"{b.team} short {b.missing_seconds} s in slot {b.slot} ({b.slot_start:%H:%M})" for b in bottlenecks]
-    message = f"needs {missing} s more labor: " + "; ".join(parts) if parts else "labor is fully booked"
-    del window
-    return _exception(order, "CAPACITY", message, missing_seconds=missing, bottlenecks=tuple(bottlenecks))
+    parts = [
+        f"{b.team} short {b.missing_seconds} s in slot {b.slot} ({b.slot_start:%H:%M})"
+        for b in bottlenecks
+    ]
+    message = (
+        f"needs {missing} s more labor: " + "; ".join(parts) if parts else "labor is fully booked"
+    )
+    return _exception(
+        order, "CAPACITY", message, missing_seconds=missing, bottlenecks=tuple(bottlenecks)
+    )
 
 
 def _pick_needs(instance: Instance, left: Leftovers, order: Order) -> dict[str, int] | None:
@@ -162,7 +168,11 @@ def _pick_needs(instance: Instance, left: Leftovers, order: Order) -> dict[str, 
     zone_of = {loc.id: loc.zone for loc in instance.problem.locations}
     need: dict[str, int] = defaultdict(int)
     for line in order.lines:
-        options = sorted(zone_of[loc] for (sku, loc), q in left.stock.items() if sku == line.sku and q >= line.qty)
+        options = sorted(
+            zone_of[loc]
+            for (sku, loc), q in left.stock.items()
+            if sku == line.sku and q >= line.qty
+        )
         if not options:
             return None
         zone = next((z for z in options if z in need), options[0])
@@ -184,7 +194,9 @@ def capacity_shortfall(
         gaps = [_best_gap(instance, left.free_s, instance.pack_teams(), [q], pack_need)]
         for zone_id, seconds in sorted(need.items()):
             teams = instance.pick_teams(instance.zone_ids.index(zone_id))
-            gaps.append(_best_gap(instance, left.free_s, teams, [k for k in pick_slots if k < q], seconds))
+            gaps.append(
+                _best_gap(instance, left.free_s, teams, [k for k in pick_slots if k < q], seconds)
+            )
         if any(g is None for g in gaps):
             continue
         total = sum(g[0] for g in gaps if g is not None)
@@ -194,8 +206,12 @@ def capacity_shortfall(
         return None
     window = instance.problem.window
     return best[0], [
-        Bottleneck(team=instance.team_ids[t], slot=k, slot_start=window.slot_start(k), missing_seconds=m)
-        for m, (t, k) in sorted(((m, (t, k)) for t, k, m in best[1]), key=lambda x: (x[1][1], x[1][0]))
+        Bottleneck(
+            team=instance.team_ids[t], slot=k, slot_start=window.slot_start(k), missing_seconds=m
+        )
+        for m, (t, k) in sorted(
+            ((m, (t, k)) for t, k, m in best[1]), key=lambda x: (x[1][1], x[1][0])
+        )
     ]
 
 
@@ -212,6 +228,3 @@ def _best_gap(
             if best is None or gap < best[0]:
                 best = (gap, (t, k, gap))
     return best
-
-
-__all__ = ["Leftovers", "diagnose", "leftovers", "np"]

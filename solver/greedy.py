@@ -29,7 +29,11 @@ def release_order(instance: Instance) -> list[int]:
     """Pinned orders first, then by priority, then first in, first out."""
     return sorted(
         range(len(instance.orders)),
-        key=lambda o: (not instance.orders[o].pinned, instance.orders[o].priority, instance.orders[o].fifo_rank),
+        key=lambda o: (
+            not instance.orders[o].pinned,
+            instance.orders[o].priority,
+            instance.orders[o].fifo_rank,
+        ),
     )
 
 
@@ -65,7 +69,10 @@ def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> di
         fits = [s for s in line.stock_idxs if ledger.stock_qty[s] - taken.get(s, 0) >= line.qty]
         if not fits:
             return None
-        best = min(fits, key=lambda s: (instance.stock[s].zone_idx not in zones_used, -ledger.stock_qty[s], s))
+        best = min(
+            fits,
+            key=lambda s: (instance.stock[s].zone_idx not in zones_used, -ledger.stock_qty[s], s),
+        )
         chosen[line_idx] = best
         taken[best] = taken.get(best, 0) + line.qty
         zones_used.add(instance.stock[best].zone_idx)
@@ -73,7 +80,10 @@ def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> di
 
 
 def _earliest_slot(
-    instance: Instance, ledger: _Ledger, teams: tuple[int, ...], slots_of: list[tuple[int, ...]], need_s: int
+    ledger: _Ledger,
+    teams: tuple[int, ...],
+    slots_of: list[tuple[int, ...]],
+    need_s: int,
 ) -> tuple[int, int] | None:
     """Earliest (slot, team) with enough free seconds; ties to the team with most slack."""
     best: tuple[int, int, int] | None = None
@@ -120,7 +130,7 @@ def _place_picks(
         need_s = sum(instance.lines[li].pick_s for li in line_idxs)
         teams = instance.pick_teams(zone_idx)
         slots_of = [instance.pick_slots(order_idx, zone_idx, t) for t in teams]
-        spot = _earliest_slot(instance, ledger, teams, slots_of, need_s)
+        spot = _earliest_slot(ledger, teams, slots_of, need_s)
         if spot is None:
             _release(instance, ledger, picks)
             return None
@@ -140,7 +150,7 @@ def _place_pack(
     after = max((p.slot_idx for p in picks), default=-1)
     teams = tuple(t for t in instance.pack_teams() if _pack_team_ok(instance, t, picks, order))
     slots_of = [tuple(k for k in instance.pack_slots(order_idx, t) if k > after) for t in teams]
-    spot = _earliest_slot(instance, ledger, teams, slots_of, order.pack_s)
+    spot = _earliest_slot(ledger, teams, slots_of, order.pack_s)
     if spot is None:
         return None
     slot_idx, team_idx = spot
@@ -148,7 +158,9 @@ def _place_pack(
     return PackTask(order_idx, team_idx, slot_idx)
 
 
-def _pack_team_ok(instance: Instance, team_idx: int, picks: list[PickTask], order: OrderTask) -> bool:
+def _pack_team_ok(
+    instance: Instance, team_idx: int, picks: list[PickTask], order: OrderTask
+) -> bool:
     zones = instance.team_zone_idxs[team_idx]
     if not zones:
         return True

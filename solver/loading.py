@@ -6,6 +6,7 @@ Structural errors raise :class:`DocumentError`, whose entries each name a field 
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -57,10 +58,14 @@ def parse_text(text: str, *, yaml_ok: bool) -> Any:
     except json.JSONDecodeError as exc:
         if not yaml_ok:
             raise DocumentError(
-                [FieldError("", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}")]
+                [
+                    FieldError(
+                        "", f"not valid JSON (line {exc.lineno}, column {exc.colno}): {exc.msg}"
+                    )
+                ]
             ) from None
     try:
-        return yaml.load(text, Loader=_StringTimesLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=_StringTimesLoader)
     except yaml.YAMLError as exc:
         raise DocumentError([FieldError("", f"neither valid JSON nor YAML: {exc}")]) from None
 
@@ -161,7 +166,7 @@ def _inventory_errors(problem: Problem) -> list[FieldError]:
 def _availability_errors(team_idx: int, team: Team) -> list[FieldError]:
     errors: list[FieldError] = []
     intervals = sorted(team.availability or (), key=lambda a: a.start)
-    for first, second in zip(intervals, intervals[1:], strict=False):
+    for first, second in itertools.pairwise(intervals):
         if second.start < first.end:
             errors.append(
                 FieldError(

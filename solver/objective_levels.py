@@ -58,6 +58,8 @@ def finish_weights(instance: Instance) -> list[int]:
     lowest = max(o.priority for o in instance.orders)
     peers = Counter(o.priority for o in instance.orders)
     return [
-        10 * (lowest - o.priority) + 1 + (9 * (peers[o.priority] - 1 - o.fifo_rank)) // max(1, peers[o.priority] - 1)
+        10 * (lowest - o.priority)
+        + 1
+        + (9 * (peers[o.priority] - 1 - o.fifo_rank)) // max(1, peers[o.priority] - 1)
         for o in instance.orders
     ]

@@ -23,7 +23,11 @@ def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignm
     out = [_pinned_assignment(instance, idx) for idx in range(len(instance.problem.pinned))]
     for pick in schedule.picks:
         lines = tuple(
-            AssignedLine(sku=instance.lines[li].sku, qty=instance.lines[li].qty, location=instance.stock[s].location_id)
+            AssignedLine(
+                sku=instance.lines[li].sku,
+                qty=instance.lines[li].qty,
+                location=instance.stock[s].location_id,
+            )
             for li, s in pick.line_stock
         )
         out.append(
@@ -57,7 +61,9 @@ def _pinned_assignment(instance: Instance, pin_idx: int) -> Assignment:
     problem = instance.problem
     pin = problem.pinned[pin_idx]
     if pin.stage == "pick":
-        lines = tuple(AssignedLine(sku=ln.sku, qty=ln.qty, location=ln.location) for ln in pin.lines or ())
+        lines = tuple(
+            AssignedLine(sku=ln.sku, qty=ln.qty, location=ln.location) for ln in pin.lines or ()
+        )
         seconds = sum(line_pick_s(problem.labor, ln.qty) for ln in pin.lines or ())
     else:
         lines = None
@@ -105,14 +111,19 @@ def compute_kpis(
         backlog_by_code=dict(sorted(Counter(e.code for e in exceptions).items())),
         on_time_rate=round(len(planned_ids) / len(order_ids), 4) if order_ids else 1.0,
         utilization={
-            t: _ratio(float(used[i].sum()), float(capacity[i].sum())) or 0.0 for t, i in team_idx.items()
+            t: _ratio(float(used[i].sum()), float(capacity[i].sum())) or 0.0
+            for t, i in team_idx.items()
         },
         utilization_by_slot={
-            t: [_ratio(float(used[i, k]), float(capacity[i, k])) for k in range(problem.window.num_slots)]
+            t: [
+                _ratio(float(used[i, k]), float(capacity[i, k]))
+                for k in range(problem.window.num_slots)
+            ]
             for t, i in team_idx.items()
         },
         slot_utilization=[
-            _ratio(float(used[:, k].sum()), float(capacity[:, k].sum())) for k in range(problem.window.num_slots)
+            _ratio(float(used[:, k].sum()), float(capacity[:, k].sum()))
+            for k in range(problem.window.num_slots)
         ],
     )
 

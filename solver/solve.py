@@ -28,7 +28,11 @@ ProgressFn = Callable[[str, float, float], None]
 
 
 def _run_engine(
-    instance: Instance, params: PlanParams, deadline: Deadline, start: Schedule, progress: ProgressFn | None
+    instance: Instance,
+    params: PlanParams,
+    deadline: Deadline,
+    start: Schedule,
+    progress: ProgressFn | None,
 ) -> EngineResult:
     if params.engine == "cp-sat":
         from solver.cpsat.model import solve as cpsat_solve
@@ -42,7 +46,9 @@ def _run_engine(
 
 
 def plan(
-    problem: Problem | dict[str, Any], params: PlanParams | None = None, progress: ProgressFn | None = None
+    problem: Problem | dict[str, Any],
+    params: PlanParams | None = None,
+    progress: ProgressFn | None = None,
 ) -> Plan:
     """Plan the window. The wall-clock limit covers everything from here to the plan."""
     params = params or PlanParams()
@@ -54,7 +60,9 @@ def plan(
     instance = build_instance(problem, checked.orders)
     start = greedy_schedule(instance)
     result = _run_engine(instance, params, deadline, start, progress)
-    return _assemble(instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started)
+    return _assemble(
+        instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started
+    )
 
 
 def _assemble(
@@ -68,7 +76,9 @@ def _assemble(
     assignments = schedule_assignments(instance, result.schedule)
     planned_ids = {instance.orders[o].order_id for o in result.schedule.planned}
     unplanned: list[Order] = [o for o in instance.valid_orders if o.id not in planned_ids]
-    exceptions = _in_document_order(order_ids, [*invalid, *diagnose(instance, unplanned, assignments)])
+    exceptions = _in_document_order(
+        order_ids, [*invalid, *diagnose(instance, unplanned, assignments)]
+    )
     priorities = {o.id: o.priority for o in instance.valid_orders}
     priorities |= {e.order: e.priority for e in invalid if e.priority is not None}
     kpis = compute_kpis(instance, order_ids, priorities, assignments, exceptions)
@@ -83,13 +93,20 @@ def _assemble(
     )
 
 
-def _in_document_order(order_ids: tuple[str, ...], exceptions: list[PlanException]) -> list[PlanException]:
+def _in_document_order(
+    order_ids: tuple[str, ...], exceptions: list[PlanException]
+) -> list[PlanException]:
     position = {order_id: idx for idx, order_id in enumerate(order_ids)}
     return sorted(exceptions, key=lambda e: position.get(e.order, len(position)))
 
 
 def _report(
-    instance: Instance, result: EngineResult, params: PlanParams, wall_s: float, num_orders: int, backlog: int
+    instance: Instance,
+    result: EngineResult,
+    params: PlanParams,
+    wall_s: float,
+    num_orders: int,
+    backlog: int,
 ) -> SolverReport:
     bound = backlog_bound(instance, result, num_orders, backlog)
     return SolverReport(
@@ -104,7 +121,13 @@ def _report(
         seed=params.seed,
         num_workers=params.num_workers if params.engine == "cp-sat" else None,
         levels=tuple(
-            LevelReport(name=lv.name, sense="max" if lv.sense == "max" else "min", value=lv.value, bound=lv.bound, status=lv.status)
+            LevelReport(
+                name=lv.name,
+                sense="max" if lv.sense == "max" else "min",
+                value=lv.value,
+                bound=lv.bound,
+                status=lv.status,
+            )
             for lv in result.levels
         ),
     )

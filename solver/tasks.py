@@ -114,7 +114,9 @@ class Instance:
 
     def pick_teams(self, zone_idx: int) -> tuple[int, ...]:
         return tuple(
-            t for t, zones in enumerate(self.team_zone_idxs) if self.team_is_pick[t] and zone_idx in zones
+            t
+            for t, zones in enumerate(self.team_zone_idxs)
+            if self.team_is_pick[t] and zone_idx in zones
         )
 
     def pack_teams(self) -> tuple[int, ...]:
@@ -134,9 +136,7 @@ class Instance:
         if order.pinned_pack is not None:
             last = min(last, order.pinned_pack[1] - 1)
         return tuple(
-            k
-            for k in range(order.release_slot, last + 1)
-            if self.capacity_s[team_idx, k] > 0
+            k for k in range(order.release_slot, last + 1) if self.capacity_s[team_idx, k] > 0
         )
 
     def pack_slots(self, order_idx: int, team_idx: int) -> tuple[int, ...]:
@@ -208,7 +208,12 @@ class _Builder:
 
     def stock_records(self) -> tuple[StockRecord, ...]:
         return tuple(
-            StockRecord(r.sku, r.location, self.location_zone[r.location], self.free_stock[(r.sku, r.location)])
+            StockRecord(
+                r.sku,
+                r.location,
+                self.location_zone[r.location],
+                self.free_stock[(r.sku, r.location)],
+            )
             for r in self.problem.inventory
         )
 
@@ -231,7 +236,12 @@ def _fifo_ranks(orders: Sequence[Order]) -> dict[str, int]:
     """Rank of each order among those of its priority: 0 for the oldest."""
     ranks: dict[str, int] = {}
     counters: Counter[int] = Counter()
-    for order in sorted(orders, key=lambda o: (o.priority, o.received_at is not None, o.received_at or 0, o.id)):  # type: ignore[arg-type]
+
+    def age_key(order: Order) -> tuple[int, float, str]:
+        received_s = order.received_at.timestamp() if order.received_at else float("-inf")
+        return order.priority, received_s, order.id
+
+    for order in sorted(orders, key=age_key):
         ranks[order.id] = counters[order.priority]
         counters[order.priority] += 1
     return ranks
@@ -245,11 +255,19 @@ def _split_pinned_lines(
     for pin in pins:
         for pinned_line in pin.lines or ():
             match = next(
-                (i for i in remaining if (order.lines[i].sku, order.lines[i].qty) == (pinned_line.sku, pinned_line.qty)),
+                (
+                    i
+                    for i in remaining
+                    if (order.lines[i].sku, order.lines[i].qty)
+                    == (pinned_line.sku, pinned_line.qty)
+                ),
                 None,
             )
             if match is None:
-                return [], f"pinned line {pinned_line.sku} x{pinned_line.qty} is not a line of the order"
+                return (
+                    [],
+                    f"pinned line {pinned_line.sku} x{pinned_line.qty} is not a line of the order",
+                )
             remaining.remove(match)
     return remaining, None
 
@@ -264,12 +282,16 @@ def build_instance(problem: Problem, valid_orders: Sequence[Order]) -> Instance:
         stock_by_sku[record.sku].append(s_idx)
     ranks = _fifo_ranks(builder.valid_orders)
     for order in builder.valid_orders:
-        _add_order(builder, order, pins_by_order.get(order.id, []), stock, stock_by_sku, ranks[order.id])
+        _add_order(
+            builder, order, pins_by_order.get(order.id, []), stock, stock_by_sku, ranks[order.id]
+        )
     return Instance(
         problem=problem,
         team_ids=tuple(t.id for t in problem.teams),
         team_is_pick=tuple(t.stage == "pick" for t in problem.teams),
-        team_zone_idxs=tuple(frozenset(builder.zone_idx[z] for z in t.zones or ()) for t in problem.teams),
+        team_zone_idxs=tuple(
+            frozenset(builder.zone_idx[z] for z in t.zones or ()) for t in problem.teams
+        ),
         capacity_s=builder.capacity_s,
         free_capacity_s=builder.free_capacity_s,
         zone_ids=builder.zone_ids,
@@ -294,7 +316,9 @@ def _add_order(
     first = release_slot(window, order.received_at)
     last = last_pack_slot(window, order.due)
     if last < first + 1:
-        builder.unplannable.append(Unplannable(order, "no pick slot and later pack slot fit", past_due=True))
+        builder.unplannable.append(
+            Unplannable(order, "no pick slot and later pack slot fit", past_due=True)
+        )
         return
     free_positions, mismatch = _split_pinned_lines(order, pins)
     if mismatch:
@@ -311,23 +335,37 @@ def _add_order(
     for pos in free_positions:
         line = order.lines[pos]
         stock_idxs = tuple(
-            s for s in stock_by_sku.get(line.sku, ()) if stock[s].free_qty >= line.qty and stock[s].zone_idx in reachable
+            s
+            for s in stock_by_sku.get(line.sku, ())
+            if stock[s].free_qty >= line.qty and stock[s].zone_idx in reachable
         )
         if not stock_idxs:
-            builder.unplannable.append(Unplannable(order, f"no reachable location holds {line.qty} x {line.sku}"))
+            builder.unplannable.append(
+                Unplannable(order, f"no reachable location holds {line.qty} x {line.sku}")
+            )
             return
         candidates.append((line, stock_idxs))
     if not builder.pack_reachable(first + 1, last):
-        builder.unplannable.append(Unplannable(order, "no pack team works in a slot the pack could use"))
+        builder.unplannable.append(
+            Unplannable(order, "no pack team works in a slot the pack could use")
+        )
         return
     order_idx = len(builder.orders)
     line_idxs = []
     for line, stock_idxs in candidates:
         line_idxs.append(len(builder.lines))
         builder.lines.append(
-            Line(order_idx, line.sku, line.qty, line_pick_s(builder.problem.labor, line.qty), stock_idxs)
+            Line(
+                order_idx,
+                line.sku,
+                line.qty,
+                line_pick_s(builder.problem.labor, line.qty),
+                stock_idxs,
+            )
         )
-    pinned_pack = next(((builder.team_idx[p.team], p.slot) for p in pins if p.stage == "pack"), None)
+    pinned_pack = next(
+        ((builder.team_idx[p.team], p.slot) for p in pins if p.stage == "pack"), None
+    )
     builder.orders.append(
         OrderTask(
             order_id=order.id,

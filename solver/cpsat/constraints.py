@@ -21,7 +21,7 @@ def add_all(model: cp_model.CpModel, instance: Instance, variables: Variables) -
     _add_zone_usage(model, instance, variables)
     _add_one_pick_per_zone(model, variables)
     _add_one_pack_per_order(model, instance, variables)
-    _add_pack_after_picks(model, instance, variables)
+    _add_pack_after_picks(model, variables)
     _add_flexible_line_loads(model, variables)
     _add_team_capacity(model, instance, variables)
     _add_stock(model, instance, variables)
@@ -57,7 +57,9 @@ def _add_one_pick_per_zone(model: cp_model.CpModel, variables: Variables) -> Non
         model.add(sum(c.var for c in pick.choices) == pick.used)
 
 
-def _add_one_pack_per_order(model: cp_model.CpModel, instance: Instance, variables: Variables) -> None:
+def _add_one_pack_per_order(
+    model: cp_model.CpModel, instance: Instance, variables: Variables
+) -> None:
     """Hard. A planned order is packed by exactly one team in one slot (a pinned pack counts):
     sum_{t,k} pack[o, t, k] = planned[o]."""
     for order_idx, choices in enumerate(variables.packs):
@@ -65,7 +67,7 @@ def _add_one_pack_per_order(model: cp_model.CpModel, instance: Instance, variabl
             model.add(sum(c.var for c in choices) == variables.planned[order_idx])
 
 
-def _add_pack_after_picks(model: cp_model.CpModel, instance: Instance, variables: Variables) -> None:
+def _add_pack_after_picks(model: cp_model.CpModel, variables: Variables) -> None:
     """Hard. Every pick is in a slot strictly before its order's pack:
     for all k, [pick at slot >= k] + [pack at slot <= k] <= 1."""
     for pick in variables.picks:
@@ -78,7 +80,6 @@ def _add_pack_after_picks(model: cp_model.CpModel, instance: Instance, variables
             early_packs = [c.var for c in packs if c.slot_idx <= k]
             if late_picks and early_packs:
                 model.add(sum(late_picks) + sum(early_packs) <= 1)
-    del instance
 
 
 def _add_flexible_line_loads(model: cp_model.CpModel, variables: Variables) -> None:
@@ -110,7 +111,9 @@ def _add_team_capacity(model: cp_model.CpModel, instance: Instance, variables: V
             if pick.fixed_s:
                 load[(c.team_idx, c.slot_idx)].append((c.var, pick.fixed_s))
     for flex in variables.flex:
-        load[(flex.team_idx, flex.slot_idx)].append((flex.var, instance.lines[flex.line_idx].pick_s))
+        load[(flex.team_idx, flex.slot_idx)].append(
+            (flex.var, instance.lines[flex.line_idx].pick_s)
+        )
     for order_idx, choices in enumerate(variables.packs):
         for c in choices:
             load[(c.team_idx, c.slot_idx)].append((c.var, instance.orders[order_idx].pack_s))
@@ -138,5 +141,8 @@ def _add_pack_team_zones(model: cp_model.CpModel, instance: Instance, variables:
     pack[o, t, .] + used[o, z] <= 1 for every zone z outside team t's zones."""
     for pick in variables.picks:
         for c in variables.packs[pick.order_idx]:
-            if instance.team_zone_idxs[c.team_idx] and pick.zone_idx not in instance.team_zone_idxs[c.team_idx]:
+            if (
+                instance.team_zone_idxs[c.team_idx]
+                and pick.zone_idx not in instance.team_zone_idxs[c.team_idx]
+            ):
                 model.add(c.var + pick.used <= 1)

@@ -70,8 +70,8 @@ def _solve_guarded(
 
 def hint(built: CpSatModel, schedule: Schedule) -> None:
     """Hint every decision variable with the schedule's values."""
-    model, variables, instance = built.model, built.variables, built.instance
-    model.clear_hints()
+    model, variables = built.model, built.variables
+    model.clear_hints()  # type: ignore[no-untyped-call]
     chosen_source = {(li, s) for p in schedule.picks for li, s in p.line_stock}
     chosen_pick = {(p.order_idx, p.zone_idx, p.team_idx, p.slot_idx) for p in schedule.picks}
     chosen_pack = {(p.order_idx, p.team_idx, p.slot_idx) for p in schedule.packs}
@@ -82,11 +82,12 @@ def hint(built: CpSatModel, schedule: Schedule) -> None:
             model.add_hint(s.var, (line_idx, s.stock_idx) in chosen_source)
     for pick in variables.picks:
         for c in pick.choices:
-            model.add_hint(c.var, (pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx) in chosen_pick)
+            model.add_hint(
+                c.var, (pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx) in chosen_pick
+            )
     for order_idx, choices in enumerate(variables.packs):
         for c in choices:
             model.add_hint(c.var, (order_idx, c.team_idx, c.slot_idx) in chosen_pack)
-    del instance
 
 
 def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
@@ -108,7 +109,9 @@ def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
                     for li in instance.orders[pick.order_idx].line_idxs
                     if li in source_of and instance.stock[source_of[li]].zone_idx == pick.zone_idx
                 )
-                picks.append(PickTask(pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx, line_stock))
+                picks.append(
+                    PickTask(pick.order_idx, pick.zone_idx, c.team_idx, c.slot_idx, line_stock)
+                )
     packs = [
         PackTask(order_idx, c.team_idx, c.slot_idx)
         for order_idx, choices in enumerate(variables.packs)
@@ -120,7 +123,9 @@ def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
 
 def _trivially_optimal(spec: LevelSpec, schedule: Schedule) -> bool:
     """A count level already at its ceiling: every order it counts is planned."""
-    return spec.sense == "max" and schedule.planned_count(set(spec.order_idxs)) == len(spec.order_idxs)
+    return spec.sense == "max" and schedule.planned_count(set(spec.order_idxs)) == len(
+        spec.order_idxs
+    )
 
 
 _STATUS = {
@@ -149,7 +154,11 @@ def solve(
         expr = level_expression(built.model, instance, built.variables, spec)
         if _trivially_optimal(spec, best):
             built.model.add(expr >= len(spec.order_idxs))
-            outcomes.append(LevelOutcome(spec.name, spec.sense, len(spec.order_idxs), len(spec.order_idxs), "OPTIMAL"))
+            outcomes.append(
+                LevelOutcome(
+                    spec.name, spec.sense, len(spec.order_idxs), len(spec.order_idxs), "OPTIMAL"
+                )
+            )
             continue
         if deadline.expired():
             return _stopped(best, outcomes, f"time limit reached before level {spec.name}")

@@ -59,7 +59,9 @@ def _balance_expression(
     loads = _team_loads(instance, variables)
     peaks = []
     for is_pick in (True, False):
-        peak = model.new_int_var(0, BALANCE_SCALE, f"peak_utilisation[{'pick' if is_pick else 'pack'}]")
+        peak = model.new_int_var(
+            0, BALANCE_SCALE, f"peak_utilisation[{'pick' if is_pick else 'pack'}]"
+        )
         for team_idx in range(instance.num_teams):
             capacity = int(instance.free_capacity_s[team_idx].clip(min=0).sum())
             if instance.team_is_pick[team_idx] == is_pick and capacity > 0 and loads[team_idx]:

@@ -67,7 +67,11 @@ class Variables:
 
 
 def _zone_literal(
-    model: cp_model.CpModel, instance: Instance, line_idx: int, zone_idx: int, sources: list[SourceChoice]
+    model: cp_model.CpModel,
+    instance: Instance,
+    line_idx: int,
+    zone_idx: int,
+    sources: list[SourceChoice],
 ) -> cp_model.IntVar:
     line = instance.lines[line_idx]
     var = model.new_bool_var(
@@ -82,7 +86,9 @@ def _source_vars(model: cp_model.CpModel, instance: Instance, line_idx: int) -> 
     line = instance.lines[line_idx]
     order_id = instance.orders[line.order_idx].order_id
     return [
-        SourceChoice(s, model.new_bool_var(f"source[{order_id}:{line.sku}@{instance.stock[s].location_id}]"))
+        SourceChoice(
+            s, model.new_bool_var(f"source[{order_id}:{line.sku}@{instance.stock[s].location_id}]")
+        )
         for s in line.stock_idxs
     ]
 
@@ -133,15 +139,21 @@ def _zone_picks(
             used = (
                 planned[order_idx]
                 if fixed
-                else model.new_bool_var(f"zone_used[{order.order_id}:{instance.zone_ids[zone_idx]}]")
+                else model.new_bool_var(
+                    f"zone_used[{order.order_id}:{instance.zone_ids[zone_idx]}]"
+                )
             )
-            pick = ZonePick(order_idx, zone_idx, used, sum(instance.lines[li].pick_s for li in fixed))
+            pick = ZonePick(
+                order_idx, zone_idx, used, sum(instance.lines[li].pick_s for li in fixed)
+            )
             pick.choices = _pick_choices(model, instance, pick)
             picks.append(pick)
     return picks
 
 
-def _flex_loads(model: cp_model.CpModel, instance: Instance, picks: list[ZonePick]) -> list[FlexLoad]:
+def _flex_loads(
+    model: cp_model.CpModel, instance: Instance, picks: list[ZonePick]
+) -> list[FlexLoad]:
     """Lines whose zone is a choice: their seconds land where their zone's pick goes."""
     flex: list[FlexLoad] = []
     for pick_idx, pick in enumerate(picks):
@@ -151,5 +163,13 @@ def _flex_loads(model: cp_model.CpModel, instance: Instance, picks: list[ZonePic
                 continue
             for choice in pick.choices:
                 name = f"flex[{line_idx}:{pick.zone_idx}:{choice.team_idx}:{choice.slot_idx}]"
-                flex.append(FlexLoad(line_idx, pick_idx, choice.team_idx, choice.slot_idx, model.new_bool_var(name)))
+                flex.append(
+                    FlexLoad(
+                        line_idx,
+                        pick_idx,
+                        choice.team_idx,
+                        choice.slot_idx,
+                        model.new_bool_var(name),
+                    )
+                )
     return flex

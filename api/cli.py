@@ -1,0 +1,171 @@
+"""The ``zero-backlog`` command line.
+
+Exit codes: 0 a plan was produced (zero backlog or not) / the plan checks out; 1 an
+internal error, or ``check`` found violations; 2 the document was rejected (the message
+names the field and why).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+
+from api.summary import render_summary
+from solver.check import check_plan
+from solver.engine import EngineName, PlanParams
+from solver.loading import DocumentError, FieldError, load_problem, parse_text, read_document
+from solver.schemas import plan_schema, problem_schema
+from solver.solve import plan as make_plan
+
+app = typer.Typer(
+    name="zero-backlog",
+    help="Zero Backlog: every pending order picked, packed and ready inside the window.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_REJECTED = 2
+EXIT_INTERNAL = 1
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+def _reject(source: str, error: DocumentError) -> NoReturn:
+    console = _stderr()
+    console.print(f"[bold red]error:[/] {source} was rejected:", highlight=False)
+    for item in error.errors:
+        console.print(f"  - {item}", highlight=False, markup=False)
+    raise typer.Exit(EXIT_REJECTED)
+
+
+def _read(source: str) -> Any:
+    if source == "-":
+        return parse_text(sys.stdin.read(), yaml_ok=True)
+    return read_document(Path(source))
+
+
+def _setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+@app.command("plan")
+def plan_command(
+    problem: Annotated[
+        str, typer.Argument(help="Problem document (JSON or YAML), or - for stdin.")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the plan here, not stdout.")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock seconds.", min=0.01)
+    ] = 30.0,
+    engine: Annotated[str, typer.Option("--engine", help="cp-sat, mip or greedy.")] = "cp-sat",
+    seed: Annotated[int, typer.Option("--seed", help="Solver random seed.", min=0)] = 0,
+    workers: Annotated[
+        int, typer.Option("--workers", help="CP-SAT workers (1 is deterministic).", min=1)
+    ] = 1,
+    balance: Annotated[
+        bool, typer.Option("--balance/--no-balance", help="Solve the team-balance level.")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress on stderr.")
+    ] = False,
+) -> None:
+    """Plan the window: the plan as JSON on stdout, a summary on stderr."""
+    _setup_logging(verbose)
+    if engine not in ("cp-sat", "mip", "greedy"):
+        _reject(
+            "--engine",
+            DocumentError(
+                [FieldError("engine", f"unknown engine {engine!r}; use cp-sat, mip or greedy")]
+            ),
+        )
+    engine_name: EngineName = engine  # type: ignore[assignment]
+    params = PlanParams(
+        engine=engine_name, time_limit_s=time_limit, seed=seed, num_workers=workers, balance=balance
+    )
+    try:
+        document = _read(problem)
+        result = make_plan(load_problem(document), params)
+    except DocumentError as error:
+        _reject(problem, error)
+    text = result.to_json()
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+    if not quiet:
+        render_summary(result, _stderr())
+
+
+@app.command("check")
+def check_command(
+    problem: Annotated[str, typer.Argument(help="Problem document (JSON or YAML).")],
+    plan: Annotated[str, typer.Argument(help="Plan document (JSON), or - for stdin.")],
+) -> None:
+    """Check a plan (ours, a person's, a WMS export) against every rule of the contract."""
+    try:
+        problem_doc = load_problem(read_document(Path(problem)))
+    except DocumentError as error:
+        _reject(problem, error)
+    try:
+        plan_doc = _read(plan)
+    except DocumentError as error:
+        _reject(plan, error)
+    if not isinstance(plan_doc, dict):
+        _reject(plan, DocumentError([FieldError("", "the plan must be a JSON object")]))
+    report = check_plan(problem_doc, plan_doc)
+    console = _stderr()
+    if report.ok:
+        console.print(
+            f"[bold green]valid:[/] {plan} satisfies every rule of the contract", highlight=False
+        )
+        return
+    console.print(f"[bold red]invalid:[/] {len(report.violations)} violation(s)", highlight=False)
+    for violation in report.violations:
+        console.print(f"  - [{violation.rule}] {violation.message}", highlight=False, markup=False)
+    raise typer.Exit(1)
+
+
+@app.command("schema")
+def schema_command(
+    document: Annotated[str, typer.Argument(help="problem or plan")],
+) -> None:
+    """Print the JSON Schema of the problem or the plan document."""
+    schemas = {"problem": problem_schema, "plan": plan_schema}
+    if document not in schemas:
+        _reject(
+            "schema",
+            DocumentError(
+                [FieldError("document", f"unknown document {document!r}; use problem or plan")]
+            ),
+        )
+    sys.stdout.write(json.dumps(schemas[document](), indent=2) + "\n")
+
+
+def main() -> None:
+    """Entry point: run the app, turning unexpected errors into exit code 1."""
+    try:
+        app()
+    except SystemExit:
+        raise
+    except Exception as error:
+        logging.getLogger("zero_backlog").debug("internal error", exc_info=True)
+        _stderr().print(
+            f"[bold red]internal error:[/] {type(error).__name__}: {error}", highlight=False
+        )
+        raise SystemExit(EXIT_INTERNAL) from None

@@ -1,0 +1,83 @@
+"""The human summary of a plan, printed on stderr by the CLI (rich tables)."""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from solver.result import Plan
+
+
+def _priorities_table(plan: Plan) -> Table:
+    table = Table(title="Orders by priority", title_justify="left")
+    table.add_column("priority", justify="right")
+    table.add_column("planned", justify="right")
+    table.add_column("unplanned", justify="right")
+    keys = sorted(
+        set(plan.kpis.planned_by_priority) | set(plan.kpis.backlog_by_priority),
+        key=lambda p: (not p.isdigit(), int(p) if p.isdigit() else 0, p),
+    )
+    for key in keys:
+        table.add_row(
+            key,
+            str(plan.kpis.planned_by_priority.get(key, 0)),
+            str(plan.kpis.backlog_by_priority.get(key, 0)),
+        )
+    unprioritised = plan.kpis.backlog - sum(plan.kpis.backlog_by_priority.values())
+    if unprioritised:
+        table.add_row("?", "0", str(unprioritised))
+    table.add_row("all", str(plan.kpis.planned), str(plan.kpis.backlog), style="bold")
+    return table
+
+
+def _codes_table(plan: Plan) -> Table:
+    table = Table(title="Exceptions by code", title_justify="left")
+    table.add_column("code")
+    table.add_column("orders", justify="right")
+    table.add_column("example")
+    for code, count in plan.kpis.backlog_by_code.items():
+        example = next(e for e in plan.exceptions if e.code == code)
+        table.add_row(code, str(count), f"{example.order}: {example.message}")
+    return table
+
+
+def _utilization_table(plan: Plan) -> Table:
+    table = Table(title="Utilization by team", title_justify="left")
+    table.add_column("team")
+    table.add_column("used", justify="right")
+    table.add_column("by slot")
+    for team, share in plan.kpis.utilization.items():
+        slots = " ".join(
+            "  -" if u is None else f"{round(u * 100):3d}"
+            for u in plan.kpis.utilization_by_slot[team]
+        )
+        table.add_row(team, f"{share:.0%}", slots)
+    return table
+
+
+def _solver_text(plan: Plan) -> Text:
+    report = plan.solver
+    line = (
+        f"engine {report.engine}: {report.status} in {report.wall_seconds:.2f} s "
+        f"(limit {report.time_limit_seconds:g} s); backlog {report.objective:g}, "
+        f"bound {report.bound:g}, gap {report.gap:.1%}; stopped: {report.stop_reason}"
+    )
+    return Text(line)
+
+
+def render_summary(plan: Plan, console: Console) -> None:
+    """Print the plan's summary: status, priorities, exceptions, utilization, solver."""
+    headline = (
+        Text("ZERO BACKLOG", style="bold green")
+        if plan.status == "zero_backlog"
+        else Text(
+            f"BACKLOG: {plan.kpis.backlog} of {plan.kpis.orders} orders cannot make the window",
+            style="bold red",
+        )
+    )
+    parts: list[Table | Text] = [headline, _priorities_table(plan)]
+    if plan.exceptions:
+        parts.append(_codes_table(plan))
+    parts += [_utilization_table(plan), _solver_text(plan)]
+    console.print(Group(*parts))
