@@ -242,20 +242,15 @@ def _order_accounted_for(ctx: _Context, order_id: str) -> Iterator[Violation]:
 
 
 def _check_assignment_refs(ctx: _Context) -> Iterator[Violation]:
-    """A team of the task's stage, a slot of the window with capacity, a zone it works."""
+    """A slot of the window; and for the plan's own choices a team of the task's stage with
+    capacity in that slot, working its zone (pinned work is a given, see _check_pinned)."""
     for task in ctx.plan.tasks:
-        team = ctx.facts.teams.get(task.team)
-        if team is None:
-            yield Violation("team", f"{task.where}: unknown team {task.team!r}", task.order)
-        elif team.stage != task.stage:
-            message = f"{task.where}: team {team.id!r} is a {team.stage} team"
-            yield Violation("stage", message, task.order)
-        else:
-            yield from _zone_refs(ctx, task, team)
-        yield from _slot_refs(ctx.facts, task, team)
+        yield from _slot_refs(ctx.facts, task)
+        if not task.pinned:
+            yield from _team_refs(ctx, task)
 
 
-def _slot_refs(facts: Facts, task: PlanTask, team: Team | None) -> Iterator[Violation]:
+def _slot_refs(facts: Facts, task: PlanTask) -> Iterator[Violation]:
     if not 0 <= task.slot < facts.num_slots:
         message = f"{task.where}: slot {task.slot} is not in 0..{facts.num_slots - 1}"
         yield Violation("slot", message, task.order)
@@ -264,15 +259,28 @@ def _slot_refs(facts: Facts, task: PlanTask, team: Team | None) -> Iterator[Viol
     if task.slot_start != start:
         message = f"{task.where}: slot_start is not {start.isoformat()}, the start of slot"
         yield Violation("slot_start", f"{message} {task.slot}", task.order)
-    if team is not None and facts.capacity(team.id, task.slot) <= 0:
-        message = f"{task.where}: team {team.id!r} has no capacity in slot {task.slot}"
-        yield Violation("no_capacity", message, task.order)
+
+
+def _team_refs(ctx: _Context, task: PlanTask) -> Iterator[Violation]:
+    team = ctx.facts.teams.get(task.team)
+    if team is None:
+        yield Violation("team", f"{task.where}: unknown team {task.team!r}", task.order)
+    elif team.stage != task.stage:
+        message = f"{task.where}: team {team.id!r} is a {team.stage} team"
+        yield Violation("stage", message, task.order)
+    else:
+        if 0 <= task.slot < ctx.facts.num_slots and ctx.facts.capacity(team.id, task.slot) <= 0:
+            message = f"{task.where}: team {team.id!r} has no capacity in slot {task.slot}"
+            yield Violation("no_capacity", message, task.order)
+        yield from _zone_refs(ctx, task, team)
 
 
 def _zone_refs(ctx: _Context, task: PlanTask, team: Team) -> Iterator[Violation]:
     """A pick's zone is one its team works; a zoned pack team packs only orders picked there."""
     if task.stage == "pick":
-        if task.zone not in (team.zones or ()):
+        if task.zone is None:
+            yield Violation("zone", f"{task.where}: a pick needs its zone", task.order)
+        elif task.zone not in (team.zones or ()):
             message = f"{task.where}: team {team.id!r} does not work zone {task.zone!r}"
             yield Violation("zone", message, task.order)
         return
@@ -289,8 +297,8 @@ def _zone_refs(ctx: _Context, task: PlanTask, team: Team) -> Iterator[Violation]
 
 
 def _check_line_sources(ctx: _Context) -> Iterator[Violation]:
-    """Each picked line comes from a known location in the pick's zone holding its SKU."""
-    for task in ctx.plan.tasks:
+    """Each line the plan chose comes from a location in the pick's zone holding its SKU."""
+    for task in (task for task in ctx.plan.tasks if not task.pinned):
         for line in task.lines:
             problem = _line_source_problem(ctx.facts, task, line)
             if problem is not None:
@@ -400,23 +408,34 @@ def _picks_before_pack(tasks: Sequence[PlanTask]) -> Iterator[Violation]:
 
 
 def _check_capacity(ctx: _Context) -> Iterator[Violation]:
-    """The recomputed seconds a team does in a slot (pinned included) fit its capacity."""
+    """The recomputed seconds a team does in a slot, pinned included, fit its capacity.
+
+    Reported where the plan chose some of that work: pinned work alone is a given."""
     load_s: Counter[tuple[str, int]] = Counter()
     for task in ctx.plan.tasks:
         work_s = _work_s(ctx.facts, task)
         load_s[(task.team, task.slot)] += task.seconds if work_s is None else work_s
+    chosen = {(task.team, task.slot) for task in ctx.plan.tasks if not task.pinned}
     for (team_id, slot), used_s in sorted(load_s.items()):
         capacity_s = ctx.facts.capacity(team_id, slot)
-        if 0 < capacity_s < used_s:  # no capacity at all is the no_capacity rule
+        if (team_id, slot) in chosen and 0 < capacity_s < used_s:  # 0: the no_capacity rule
             message = f"team {team_id!r} in slot {slot}: {used_s} s of work > {capacity_s} s"
             yield Violation("capacity", message)
 
 
 def _check_stock(ctx: _Context) -> Iterator[Violation]:
-    """Units taken per location and SKU (pinned included) stay within on_hand."""
+    """Units taken per location and SKU, pinned included, stay within on_hand.
+
+    Reported where the plan chose some of those lines: pinned lines alone are a given."""
+    chosen = {
+        (line.location, line.sku)
+        for task in ctx.plan.tasks
+        if not task.pinned
+        for line in task.lines
+    }
     for (location, sku), qty in sorted(ctx.taken.items()):
         on_hand = ctx.facts.on_hand.get((location, sku))
-        if on_hand is not None and qty > on_hand:  # no record at all is the line_source rule
+        if (location, sku) in chosen and on_hand is not None and qty > on_hand:
             message = f"{qty} units of {sku!r} taken from {location!r}, which holds {on_hand}"
             yield Violation("stock", message)
 

@@ -7,6 +7,7 @@ raises (:class:`solver.loading.DocumentError`), before anything is planned.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -45,6 +46,32 @@ def _run_engine(
     return EngineResult(start, "GREEDY", "greedy engine: first in, first out, earliest slot", ())
 
 
+#: Seconds past the deadline allowed for an engine to hand back its result.
+RETURN_GRACE_S = 0.1
+
+
+def _run_within(deadline: Deadline, run: Callable[[], EngineResult]) -> EngineResult | None:
+    """Run an engine in a worker thread; give up on it at the deadline (it stops itself)."""
+    box: list[EngineResult] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(run())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="zero-backlog-engine", daemon=True)
+    worker.start()
+    worker.join(timeout=deadline.remaining_s() + RETURN_GRACE_S)
+    if failure:
+        raise failure[0]
+    if worker.is_alive():
+        logger.warning("engine overran the wall-clock limit; returning the greedy plan")
+        return None
+    return box[0]
+
+
 def plan(
     problem: Problem | dict[str, Any],
     params: PlanParams | None = None,
@@ -59,7 +86,10 @@ def plan(
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
     start = greedy_schedule(instance)
-    result = _run_engine(instance, params, deadline, start, progress)
+    result = _run_within(deadline, lambda: _run_engine(instance, params, deadline, start, progress))
+    result = result or EngineResult(
+        start, "FEASIBLE", "wall-clock limit: the engine had not returned; greedy plan kept", ()
+    )
     return _assemble(
         instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started
     )
