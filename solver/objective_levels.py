@@ -50,16 +50,23 @@ def finish_weights(instance: Instance) -> list[int]:
     """Urgent orders weigh more; within a priority, older orders weigh more (1..10).
 
     weight = 10 x (P - priority) + fifo, with P the largest priority number present and
-    fifo = 1 + floor(9 x (n - 1 - rank) / (n - 1)) for the order's first-in rank among the
-    n orders of its priority (10 for the oldest, 1 for the newest).
+    fifo = 10 - floor(9 x rank / (n - 1)) for the order's first-in rank among the n orders
+    of its priority (10 for the oldest, 1 for the newest; 10 for an order alone).
     """
     if not instance.orders:
         return []
     lowest = max(o.priority for o in instance.orders)
     peers = Counter(o.priority for o in instance.orders)
     return [
-        10 * (lowest - o.priority)
-        + 1
-        + (9 * (peers[o.priority] - 1 - o.fifo_rank)) // max(1, peers[o.priority] - 1)
+        10 * (lowest - o.priority) + 10 - (9 * o.fifo_rank) // max(1, peers[o.priority] - 1)
         for o in instance.orders
     ]
+
+
+def lexicographic_key(instance: Instance, planned: frozenset[int]) -> tuple[int, ...]:
+    """Planned counts in level order (pinned, then priority 1, 2, ...): larger is better."""
+    return tuple(
+        sum(1 for o in spec.order_idxs if o in planned)
+        for spec in level_specs(instance)
+        if spec.sense == "max"
+    )

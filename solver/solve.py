@@ -17,6 +17,7 @@ from solver.domain import Order, Problem
 from solver.engine import Deadline, EngineResult, PlanParams
 from solver.greedy import greedy_schedule
 from solver.loading import load_problem
+from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
 from solver.result import LevelReport, Plan, PlanException, PlanWindow, SolverReport
 from solver.schedule import Schedule
@@ -44,6 +45,21 @@ def _run_engine(
 
         return mip_solve(instance, params, deadline, start, progress)
     return EngineResult(start, "GREEDY", "greedy engine: first in, first out, earliest slot", ())
+
+
+def _at_least_greedy(
+    instance: Instance, start: Schedule, result: EngineResult | None
+) -> EngineResult:
+    """The engine's schedule, unless it stopped early with a worse one than the greedy start."""
+    if result is None:
+        reason = "wall-clock limit: the engine had not returned; greedy plan kept"
+        return EngineResult(start, "FEASIBLE", reason, ())
+    if lexicographic_key(instance, start.planned) > lexicographic_key(
+        instance, result.schedule.planned
+    ):
+        reason = f"{result.stop_reason}; the greedy plan was better and is kept"
+        return EngineResult(start, result.status, reason, result.levels)
+    return result
 
 
 #: Seconds past the deadline allowed for an engine to hand back its result.
@@ -87,9 +103,7 @@ def plan(
     instance = build_instance(problem, checked.orders)
     start = greedy_schedule(instance)
     result = _run_within(deadline, lambda: _run_engine(instance, params, deadline, start, progress))
-    result = result or EngineResult(
-        start, "FEASIBLE", "wall-clock limit: the engine had not returned; greedy plan kept", ()
-    )
+    result = _at_least_greedy(instance, start, result)
     return _assemble(
         instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started
     )

@@ -88,6 +88,24 @@ def hint(built: CpSatModel, schedule: Schedule) -> None:
     for order_idx, choices in enumerate(variables.packs):
         for c in choices:
             model.add_hint(c.var, (order_idx, c.team_idx, c.slot_idx) in chosen_pack)
+    _hint_derived(built, schedule)
+
+
+def _hint_derived(built: CpSatModel, schedule: Schedule) -> None:
+    """Hint the auxiliary literals too (zone used, line in zone, flexible load)."""
+    model, variables, instance = built.model, built.variables, built.instance
+    line_zone = {(li, instance.stock[s].zone_idx) for p in schedule.picks for li, s in p.line_stock}
+    pick_at = {(p.order_idx, p.zone_idx): (p.team_idx, p.slot_idx) for p in schedule.picks}
+    for line_idx, zones in enumerate(variables.line_zone):
+        for zone_idx, literal in zones:
+            model.add_hint(literal, (line_idx, zone_idx) in line_zone)
+    for pick in variables.picks:
+        if pick.used is not variables.planned[pick.order_idx]:
+            model.add_hint(pick.used, (pick.order_idx, pick.zone_idx) in pick_at)
+    for flex in variables.flex:
+        pick = variables.picks[flex.pick_idx]
+        placed = pick_at.get((pick.order_idx, pick.zone_idx)) == (flex.team_idx, flex.slot_idx)
+        model.add_hint(flex.var, placed and (flex.line_idx, pick.zone_idx) in line_zone)
 
 
 def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
@@ -167,8 +185,16 @@ def solve(
         if progress is not None:
             progress(spec.name, float(outcome.value), float(outcome.bound))
         if outcome.status != "OPTIMAL":
-            return _stopped(best, outcomes, f"time limit reached in level {spec.name}")
+            return _stopped(best, outcomes, _stop_reason(outcome.status, spec.name))
     return EngineResult(best, "OPTIMAL", "all levels solved to optimality", tuple(outcomes))
+
+
+def _stop_reason(status: str, level: str) -> str:
+    if status == "FEASIBLE":
+        return f"time limit reached in level {level}"
+    if status == "UNKNOWN":
+        return f"time limit reached in level {level} before any better plan was found"
+    return f"CP-SAT answered {status} in level {level}; best plan so far kept"
 
 
 def _stopped(best: Schedule, outcomes: list[LevelOutcome], reason: str) -> EngineResult:
