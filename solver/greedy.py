@@ -129,7 +129,7 @@ def _place_picks(
     for zone_idx, line_idxs in sorted(by_zone.items()):
         need_s = sum(instance.lines[li].pick_s for li in line_idxs)
         teams = instance.pick_teams(zone_idx)
-        slots_of = [instance.pick_slots(order_idx, zone_idx, t) for t in teams]
+        slots_of = [instance.pick_slots(order_idx, t) for t in teams]
         spot = _earliest_slot(ledger, teams, slots_of, need_s)
         if spot is None:
             _release(instance, ledger, picks)

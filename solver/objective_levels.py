@@ -70,3 +70,8 @@ def lexicographic_key(instance: Instance, planned: frozenset[int]) -> tuple[int,
         for spec in level_specs(instance)
         if spec.sense == "max"
     )
+
+
+def trivially_optimal(spec: LevelSpec, planned: frozenset[int]) -> bool:
+    """A count level already at its ceiling: every order it counts is planned."""
+    return spec.sense == "max" and all(o in planned for o in spec.order_idxs)

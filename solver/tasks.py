@@ -129,8 +129,8 @@ class Instance:
         zones = {z for li in self.orders[order_idx].line_idxs for z in self.line_zones(li)}
         return tuple(sorted(zones))
 
-    def pick_slots(self, order_idx: int, zone_idx: int, team_idx: int) -> tuple[int, ...]:
-        """Slots where this team can do the order's pick in this zone."""
+    def pick_slots(self, order_idx: int, team_idx: int) -> tuple[int, ...]:
+        """Slots where this team can do one of the order's picks."""
         order = self.orders[order_idx]
         last = order.last_pack_slot - 1
         if order.pinned_pack is not None:

@@ -17,7 +17,7 @@ from solver.cpsat.constraints import add_all
 from solver.cpsat.objective import level_expression
 from solver.cpsat.variables import Variables, create_variables
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
-from solver.objective_levels import LevelSpec, level_specs
+from solver.objective_levels import LevelSpec, level_specs, trivially_optimal
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance
 
@@ -139,13 +139,6 @@ def extract(built: CpSatModel, solver: cp_model.CpSolver) -> Schedule:
     return Schedule(planned=planned, picks=tuple(picks), packs=tuple(packs))
 
 
-def _trivially_optimal(spec: LevelSpec, schedule: Schedule) -> bool:
-    """A count level already at its ceiling: every order it counts is planned."""
-    return spec.sense == "max" and schedule.planned_count(set(spec.order_idxs)) == len(
-        spec.order_idxs
-    )
-
-
 _STATUS = {
     cp_model.OPTIMAL: "OPTIMAL",
     cp_model.FEASIBLE: "FEASIBLE",
@@ -170,7 +163,7 @@ def solve(
         if spec.name == "balance" and not params.balance:
             continue
         expr = level_expression(built.model, instance, built.variables, spec)
-        if _trivially_optimal(spec, best):
+        if trivially_optimal(spec, best.planned):
             built.model.add(expr >= len(spec.order_idxs))
             outcomes.append(
                 LevelOutcome(

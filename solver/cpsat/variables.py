@@ -99,7 +99,7 @@ def _pick_choices(model: cp_model.CpModel, instance: Instance, pick: ZonePick) -
     return [
         Choice(t, k, model.new_bool_var(f"pick[{order_id}:{zone_id}:{instance.team_ids[t]}:{k}]"))
         for t in instance.pick_teams(pick.zone_idx)
-        for k in instance.pick_slots(pick.order_idx, pick.zone_idx, t)
+        for k in instance.pick_slots(pick.order_idx, t)
     ]
 
 

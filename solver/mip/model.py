@@ -31,7 +31,7 @@ from solver.mip.backend import CancelHandle, make_solver, solve_status, solve_un
 from solver.mip.constraints import add_all
 from solver.mip.objective import level_expression
 from solver.mip.variables import Expr, Var, Variables, ZonePick, create_variables
-from solver.objective_levels import LevelSpec, level_specs
+from solver.objective_levels import LevelSpec, level_specs, trivially_optimal
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance
 
@@ -161,12 +161,6 @@ def _rounded_bound(spec: LevelSpec, bound: float | None, value: int) -> int:
     return min(value, math.ceil(bound - BOUND_TOLERANCE))
 
 
-def _trivially_optimal(spec: LevelSpec, schedule: Schedule) -> bool:
-    """A count level already at its ceiling: every order it counts is planned."""
-    counted = set(spec.order_idxs)
-    return spec.sense == "max" and schedule.planned_count(counted) == len(counted)
-
-
 def solve(
     instance: Instance,
     params: PlanParams,
@@ -183,7 +177,7 @@ def solve(
         if spec.name == "balance" and not params.balance:
             continue
         expr = level_expression(built.prob, instance, built.variables, spec)
-        if _trivially_optimal(spec, best):
+        if trivially_optimal(spec, best.planned):
             built.prob += (expr >= len(spec.order_idxs), f"fix_level_{level_idx}")
             count = len(spec.order_idxs)
             outcomes.append(LevelOutcome(spec.name, spec.sense, count, count, "OPTIMAL"))

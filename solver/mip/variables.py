@@ -101,7 +101,7 @@ def _pick_choices(prob: pulp.LpProblem, instance: Instance, pick: ZonePick) -> l
     return [
         Choice(t, k, _binary(prob, f"pick_{o}_{z}_{t}_{k}"))
         for t in instance.pick_teams(z)
-        for k in instance.pick_slots(o, z, t)
+        for k in instance.pick_slots(o, t)
     ]
 
 
