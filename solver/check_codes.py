@@ -1,36 +1,45 @@
-"""The plan checker's own arithmetic, and its rules for exception codes.
+"""The plan checker's rules for exception codes.
 
-:class:`Facts` recomputes from the problem document alone what every rule of the checker
-needs: slot times, each team's capacity per slot, work content in whole seconds, each
-order's release slot and last usable pack slot. It shares no code with the planner's
-model builder on purpose: the checker is the specification, so a mistake in the model
-cannot hide behind the same mistake here. Arithmetic is exact: floats from the document
-go through ``Decimal(str(value))``, times through whole microseconds.
-
-The second half checks each exception of a plan against the contract's code table: the
-code must be the first that applies (``INVALID_*`` as :mod:`solver.validation` says, then
-``PAST_DUE``, ``STOCKOUT``, ``NO_ELIGIBLE_TEAM``, ``CAPACITY``).
+Each exception of a plan is checked against the contract's code table: the code must be
+the first that applies (``INVALID_*`` as :mod:`solver.validation` says, then
+``PAST_DUE``, ``STOCKOUT``, ``NO_ELIGIBLE_TEAM``, ``CAPACITY``), and carry the fields its
+code needs. The arithmetic behind each test lives in :mod:`solver.check_facts`; like it,
+this module shares no code with the planner's diagnosis.
 """
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
-from typing import Any, Final
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Final
 
-from solver.domain import InventoryRecord, Order, Problem, Team, parse_timestamp
+from solver.check_facts import Facts, StockKey, build_facts
+from solver.check_view import ClaimedException, Violation, timestamp_or_none, whole_number
+from solver.domain import Order, Team
 from solver.result import EXCEPTION_CODES, ExceptionCode
-from solver.validation import ValidatedOrders, validate_orders
+
+# Re-exported from check_facts and check_view (public here before the checker was split):
+# ClaimedException, Facts, StockKey, Violation, build_facts, timestamp_or_none, whole_number.
+__all__ = [
+    "EXACT_COVER_MAX_LINES",
+    "ClaimedException",
+    "Facts",
+    "StockKey",
+    "Violation",
+    "build_facts",
+    "can_cover",
+    "check_exceptions",
+    "first_applicable_code",
+    "is_past_due",
+    "lacks_eligible_team",
+    "short_skus",
+    "timestamp_or_none",
+    "whole_number",
+]
 
 #: Above this many lines of one SKU, STOCKOUT falls back to the aggregate stock test.
 EXACT_COVER_MAX_LINES: Final = 10
 
-_ONE_US: Final = timedelta(microseconds=1)
-_US_PER_S: Final = 1_000_000
 _VALIDATION_CODES: Final = frozenset({"INVALID_ORDER", "INVALID_ADDRESS"})
 _WHY: Final[Mapping[str, str]] = {
     "PAST_DUE": "no pick slot at or after its release is followed by a pack slot ending by "
@@ -39,134 +48,6 @@ _WHY: Final[Mapping[str, str]] = {
     "NO_ELIGIBLE_TEAM": "a line or its pack has no team with capacity in a usable slot",
     "CAPACITY": "stock, time and teams all exist; only labor capacity is short",
 }
-
-StockKey = tuple[str, str]
-"""(location id, sku)."""
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One broken rule of the contract, saying exactly what is wrong."""
-
-    rule: str
-    message: str
-    order: str | None = None
-
-
-# --- facts recomputed from the problem ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the checker knows from the problem document, computed independently."""
-
-    problem: Problem
-    validated: ValidatedOrders
-    orders: Mapping[str, Order]
-    teams: Mapping[str, Team]
-    zone_of: Mapping[str, str]
-    on_hand: Mapping[StockKey, int]
-    records_of: Mapping[str, tuple[InventoryRecord, ...]]
-    capacity_s: Mapping[str, tuple[int, ...]]
-
-    @property
-    def num_slots(self) -> int:
-        return self.problem.window.num_slots
-
-    def slot_start(self, slot: int) -> datetime:
-        return self.problem.window.slot_start(slot)
-
-    def capacity(self, team_id: str, slot: int) -> int:
-        """The team's capacity in seconds in the slot; 0 for an unknown team or slot."""
-        per_slot = self.capacity_s.get(team_id, ())
-        return per_slot[slot] if 0 <= slot < len(per_slot) else 0
-
-    def release_slot(self, order: Order) -> int:
-        """The first slot starting at or after ``received_at`` (may be past the window)."""
-        if order.received_at is None:
-            return 0
-        offset_us = _offset_us(self.problem.window.start, order.received_at)
-        return max(0, -(-offset_us // (self.problem.window.slot_s * _US_PER_S)))
-
-    def deadline(self, order: Order) -> datetime:
-        """``min(due, window.end)``; ``window.end`` without a due time."""
-        end = self.problem.window.end
-        return end if order.due is None else min(end, order.due)
-
-    def last_pack_slot(self, order: Order) -> int:
-        """The last slot ending by the deadline; below 0 when none does."""
-        offset_us = _offset_us(self.problem.window.start, self.deadline(order))
-        return offset_us // (self.problem.window.slot_s * _US_PER_S) - 1
-
-    def line_pick_s(self, qty: int) -> int:
-        labor = self.problem.labor
-        per_unit = _exact(labor.pick_seconds_per_unit)
-        return math.ceil(_exact(labor.pick_seconds_per_line) + qty * per_unit)
-
-    def pack_s(self, order: Order) -> int:
-        labor = self.problem.labor
-        units = sum(line.qty for line in order.lines)
-        return math.ceil(
-            _exact(labor.pack_seconds_per_order) + units * _exact(labor.pack_seconds_per_unit)
-        )
-
-    def stocked_zones(self, sku: str) -> set[str]:
-        """Zones of the locations holding the SKU with ``on_hand > 0``."""
-        return {self.zone_of[r.location] for r in self.records_of.get(sku, ()) if r.on_hand > 0}
-
-
-def build_facts(problem: Problem) -> Facts:
-    """Recompute the checker's facts from a loaded problem."""
-    validated = validate_orders(problem.orders)
-    records_of: defaultdict[str, list[InventoryRecord]] = defaultdict(list)
-    for record in problem.inventory:
-        records_of[record.sku].append(record)
-    return Facts(
-        problem=problem,
-        validated=validated,
-        orders={order.id: order for order in validated.orders},
-        teams={team.id: team for team in problem.teams},
-        zone_of={loc.id: loc.zone for loc in problem.locations},
-        on_hand={(r.location, r.sku): r.on_hand for r in problem.inventory},
-        records_of={sku: tuple(records) for sku, records in records_of.items()},
-        capacity_s={team.id: _capacity_per_slot(team, problem) for team in problem.teams},
-    )
-
-
-def _exact(value: float) -> Decimal:
-    return Decimal(str(value))
-
-
-def _offset_us(start: datetime, moment: datetime) -> int:
-    return (moment - start) // _ONE_US
-
-
-def _capacity_per_slot(team: Team, problem: Problem) -> tuple[int, ...]:
-    """floor(efficiency * sum over intervals of overlap seconds * headcount), per slot.
-
-    An explicit empty ``availability`` list means the team never works (decision: only
-    an absent list defaults to the whole window).
-    """
-    window = problem.window
-    intervals = [(window.start, window.end, team.headcount)]
-    if team.availability is not None:
-        intervals = [(a.start, a.end, a.headcount) for a in team.availability]
-    efficiency = _exact(team.efficiency)
-    return tuple(
-        math.floor(efficiency * _person_seconds(intervals, window.slot_start(k), window.slot_s))
-        for k in range(window.num_slots)
-    )
-
-
-def _person_seconds(
-    intervals: Iterable[tuple[datetime, datetime, int]], slot_start: datetime, slot_s: int
-) -> Decimal:
-    slot_end = slot_start + timedelta(seconds=slot_s)
-    person_us = 0
-    for start, end, headcount in intervals:
-        overlap_us = (min(end, slot_end) - max(start, slot_start)) // _ONE_US
-        person_us += max(0, overlap_us) * headcount
-    return Decimal(person_us) / _US_PER_S
 
 
 # --- which code applies ----------------------------------------------------------------------
@@ -273,24 +154,6 @@ def _may_pack(facts: Facts, team: Team, order: Order) -> bool:
 # --- the exceptions of a plan -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ClaimedException:
-    """An exception of the plan: its position, its order and its raw fields."""
-
-    index: int
-    order: str
-    raw: Mapping[str, Any]
-
-    @property
-    def code(self) -> object:
-        code: object = self.raw.get("code")
-        return code
-
-    @property
-    def where(self) -> str:
-        return f"exceptions[{self.index}] (order {self.order!r})"
-
-
 def check_exceptions(
     facts: Facts, exceptions: Sequence[ClaimedException], taken: Mapping[StockKey, int]
 ) -> Iterator[Violation]:
@@ -395,18 +258,3 @@ def _bottleneck_problem(facts: Facts, bottleneck: object) -> str | None:
     if whole_number(bottleneck.get("missing_seconds"), minimum=0) is None:
         return f"missing_seconds {bottleneck.get('missing_seconds')!r} is not a whole number >= 0"
     return None
-
-
-def whole_number(value: object, *, minimum: int) -> int | None:
-    """The value if it is a whole number (an int, never a bool) of at least ``minimum``."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= minimum:
-        return value
-    return None
-
-
-def timestamp_or_none(value: object) -> datetime | None:
-    """The parsed timestamp, or None when it is missing or not one."""
-    try:
-        return parse_timestamp(value)
-    except ValueError:
-        return None
