@@ -61,7 +61,7 @@ def first_applicable_code(
         return "PAST_DUE"
     if short_skus(facts, order, taken):
         return "STOCKOUT"
-    if lacks_eligible_team(facts, order):
+    if lacks_eligible_team(facts, order, taken):
         return "NO_ELIGIBLE_TEAM"
     return "CAPACITY"
 
@@ -81,10 +81,17 @@ def short_skus(facts: Facts, order: Order, taken: Mapping[StockKey, int]) -> tup
     )
 
 
-def _remaining(facts: Facts, sku: str, taken: Mapping[StockKey, int]) -> list[int]:
-    """Per location holding the SKU: on_hand minus what the plan takes (never below 0)."""
+def _remaining(
+    facts: Facts, sku: str, taken: Mapping[StockKey, int], zones: set[str] | None = None
+) -> list[int]:
+    """Per location holding the SKU (in these zones, if given): on_hand minus what the plan
+    takes (never below 0)."""
     records = facts.records_of.get(sku, ())
-    return [max(0, r.on_hand - taken.get((r.location, sku), 0)) for r in records]
+    return [
+        max(0, r.on_hand - taken.get((r.location, sku), 0))
+        for r in records
+        if zones is None or facts.zone_of[r.location] in zones
+    ]
 
 
 def can_cover(qtys: Sequence[int], rooms: Sequence[int]) -> bool:
@@ -120,18 +127,35 @@ def _fits(wanted: list[int], free: list[int]) -> bool:
     return False
 
 
-def lacks_eligible_team(facts: Facts, order: Order) -> bool:
-    """Some line has no stocked zone worked by a pick team with capacity in a usable pick
-    slot, or no eligible pack team has capacity in a usable pack slot (plan-independent)."""
+def lacks_eligible_team(facts: Facts, order: Order, taken: Mapping[StockKey, int]) -> bool:
+    """No team can reach what the order needs in time.
+
+    The stock the plan leaves in zones worked by a pick team with capacity in a usable pick
+    slot cannot cover the order (lines whole); or no pack team that may pack it (no zones,
+    or zones whose reachable stock covers the order) has capacity in a usable pack slot.
+    """
     release, last_pack = facts.release_slot(order), facts.last_pack_slot(order)
     pick_zones = _zones_with_pick_capacity(facts, range(release, last_pack))
-    if any(not facts.stocked_zones(line.sku) & pick_zones for line in order.lines):
+    if not _covered_within(facts, order, taken, pick_zones):
         return True
     pack_slots = range(release + 1, last_pack + 1)
     return not any(
-        _may_pack(facts, team, order) and any(facts.capacity(team.id, q) > 0 for q in pack_slots)
+        _may_pack(facts, team, order, taken, pick_zones)
+        and any(facts.capacity(team.id, q) > 0 for q in pack_slots)
         for team in facts.problem.teams
         if team.stage == "pack"
+    )
+
+
+def _covered_within(
+    facts: Facts, order: Order, taken: Mapping[StockKey, int], zones: set[str]
+) -> bool:
+    """Whether the stock left in these zones covers every line of the order (lines whole)."""
+    qtys_of: defaultdict[str, list[int]] = defaultdict(list)
+    for line in order.lines:
+        qtys_of[line.sku].append(line.qty)
+    return all(
+        can_cover(qtys, _remaining(facts, sku, taken, zones)) for sku, qtys in qtys_of.items()
     )
 
 
@@ -143,12 +167,13 @@ def _zones_with_pick_capacity(facts: Facts, slots: range) -> set[str]:
     return zones
 
 
-def _may_pack(facts: Facts, team: Team, order: Order) -> bool:
-    """No zones, or its zones hold stock (on_hand > 0) of every line of the order."""
+def _may_pack(
+    facts: Facts, team: Team, order: Order, taken: Mapping[StockKey, int], pick_zones: set[str]
+) -> bool:
+    """No zones, or the stock left in its zones (that are worked in time) covers the order."""
     if not team.zones:
         return True
-    zones = set(team.zones)
-    return all(facts.stocked_zones(line.sku) & zones for line in order.lines)
+    return _covered_within(facts, order, taken, pick_zones & set(team.zones))
 
 
 # --- the exceptions of a plan -----------------------------------------------------------------
@@ -228,13 +253,15 @@ def _stockout_fields(exc: ClaimedException, short: Sequence[str]) -> Iterator[Vi
 
 
 def _capacity_fields(facts: Facts, exc: ClaimedException) -> Iterator[Violation]:
-    if whole_number(exc.raw.get("missing_seconds"), minimum=1) is None:
+    """missing_seconds >= 0 and a list of bottlenecks, non-empty when seconds are missing."""
+    missing = whole_number(exc.raw.get("missing_seconds"), minimum=0)
+    if missing is None:
         got = exc.raw.get("missing_seconds")
-        message = f"{exc.where}: CAPACITY needs missing_seconds >= 1, got {got!r}"
+        message = f"{exc.where}: CAPACITY needs missing_seconds >= 0, got {got!r}"
         yield Violation("exception_fields", message, exc.order)
     bottlenecks = exc.raw.get("bottlenecks")
-    if not isinstance(bottlenecks, list | tuple) or not bottlenecks:
-        message = f"{exc.where}: CAPACITY needs a non-empty list of bottlenecks"
+    if not isinstance(bottlenecks, list | tuple) or (missing and not bottlenecks):
+        message = f"{exc.where}: CAPACITY with missing seconds needs a list of bottlenecks"
         yield Violation("exception_fields", message, exc.order)
         return
     for idx, bottleneck in enumerate(bottlenecks):

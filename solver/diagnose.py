@@ -17,6 +17,9 @@ from solver.result import Assignment, PlanException
 from solver.shortfall import Leftovers, capacity_shortfall, leftovers, usable_slots
 from solver.tasks import Instance
 
+#: Above this many lines of one SKU, stock coverage uses the aggregate test only.
+EXACT_FIT_MAX_LINES = 10
+
 
 def diagnose(
     instance: Instance, unplanned: Sequence[Order], assignments: Sequence[Assignment]
@@ -24,23 +27,24 @@ def diagnose(
     """An exception for every valid order that the plan does not include."""
     left = leftovers(instance, assignments)
     past_due = {u.order.id for u in instance.unplannable if u.past_due}
-    out = []
-    for order in unplanned:
-        if order.id in past_due:
-            out.append(_exception(order, "PAST_DUE", _past_due_message(instance, order)))
-            continue
-        short = stock_shortfall(left, order)
-        if short is not None:
-            sku, qty = short
-            message = f"{sku} short by {qty}"
-            out.append(_exception(order, "STOCKOUT", message, sku=sku, short_qty=qty))
-            continue
-        reason = no_eligible_team_reason(instance, order)
-        if reason is not None:
-            out.append(_exception(order, "NO_ELIGIBLE_TEAM", reason))
-            continue
-        out.append(_capacity_exception(instance, left, order))
-    return out
+    return [
+        _past_due_exception(instance, order)
+        if order.id in past_due
+        else _exception_after_plan(instance, left, order)
+        for order in unplanned
+    ]
+
+
+def _exception_after_plan(instance: Instance, left: Leftovers, order: Order) -> PlanException:
+    """STOCKOUT, NO_ELIGIBLE_TEAM or CAPACITY: the first that applies given what is left."""
+    short = stock_shortfall(left, order, zones=None)
+    if short is not None:
+        sku, qty = short
+        return _exception(order, "STOCKOUT", f"{sku} short by {qty}", sku=sku, short_qty=qty)
+    reason = no_eligible_team_reason(instance, left, order)
+    if reason is not None:
+        return _exception(order, "NO_ELIGIBLE_TEAM", reason)
+    return _capacity_exception(instance, left, order)
 
 
 def _exception(order: Order, code: str, message: str, **extra: object) -> PlanException:
@@ -49,27 +53,45 @@ def _exception(order: Order, code: str, message: str, **extra: object) -> PlanEx
     )
 
 
-def _past_due_message(instance: Instance, order: Order) -> str:
+def _past_due_exception(instance: Instance, order: Order) -> PlanException:
     window = instance.problem.window
     deadline = window.end if order.due is None else min(order.due, window.end)
     received = order.received_at or window.start
-    return (
+    message = (
         f"no pick slot at or after {received:%H:%M} followed by a pack slot "
         f"ending by {deadline:%H:%M}"
     )
+    return _exception(order, "PAST_DUE", message)
 
 
-def stock_shortfall(left: Leftovers, order: Order) -> tuple[str, int] | None:
-    """The first SKU the leftover stock cannot cover (lines are sourced whole), and by how much."""
+def stock_shortfall(
+    left: Leftovers, order: Order, zones: frozenset[str] | None
+) -> tuple[str, int] | None:
+    """The first SKU whose lines the stock left (in these zones) cannot cover, and by how much.
+
+    Lines are sourced whole. The short quantity is what the total stock lacks, or, when the
+    total would do but no location holds a whole line, what the fullest location lacks.
+    """
     by_sku: dict[str, list[int]] = defaultdict(list)
     for line in order.lines:
         by_sku[line.sku].append(line.qty)
     for sku, qtys in by_sku.items():
-        bins = [q for (s, _), q in sorted(left.stock.items()) if s == sku and q > 0]
-        if not _fits(sorted(qtys, reverse=True), sorted(bins, reverse=True)):
-            total_short = sum(qtys) - sum(bins)
-            return sku, total_short if total_short > 0 else min(qtys) - max(bins, default=0)
+        rooms = sorted((q for q in left.rooms(sku, zones) if q > 0), reverse=True)
+        wanted = sorted(qtys, reverse=True)
+        if not _fits(wanted, list(rooms)):
+            return sku, max(sum(wanted) - sum(rooms), _whole_line_short(wanted, rooms))
     return None
+
+
+def _whole_line_short(wanted: list[int], rooms: list[int]) -> int:
+    """First-fit decreasing; the first line that fits nowhere lacks qty - fullest room."""
+    free = list(rooms)
+    for qty in wanted:
+        best = max(range(len(free)), key=lambda i: free[i], default=None)
+        if best is None or free[best] < qty:
+            return qty - (free[best] if best is not None else 0)
+        free[best] -= qty
+    return 1
 
 
 def _fits(items: list[int], bins: list[int]) -> bool:
@@ -78,7 +100,7 @@ def _fits(items: list[int], bins: list[int]) -> bool:
         return False
     if not items:
         return True
-    if len(items) > 10:
+    if len(items) > EXACT_FIT_MAX_LINES:
         return True  # aggregate test only for unusually many lines of one SKU
     first, rest = items[0], items[1:]
     for b_idx, room in enumerate(bins):
@@ -91,44 +113,38 @@ def _fits(items: list[int], bins: list[int]) -> bool:
     return False
 
 
-def no_eligible_team_reason(instance: Instance, order: Order) -> str | None:
-    """Why no team can do this order whatever the other orders do, or None."""
+def no_eligible_team_reason(instance: Instance, left: Leftovers, order: Order) -> str | None:
+    """Why no team can reach what the order needs in time, or None.
+
+    The stock left in zones a pick team works in a usable pick slot must cover the order;
+    and some pack team that may pack it (no zones, or zones whose reachable stock covers
+    it) must have capacity in a usable pack slot.
+    """
     pick_slots, pack_slots = usable_slots(instance, order)
-    line_zones = _stocked_zones(instance, order)
-    for line, zones in zip(order.lines, line_zones, strict=True):
-        if not any(_zone_worked(instance, z, pick_slots) for z in zones):
-            holding = ", ".join(sorted(zones)) or "none"
-            return f"no pick team works a zone holding {line.sku} ({holding}) in time"
-    if not any(
-        instance.capacity_s[t, list(pack_slots)].any() and _packs_order(instance, t, line_zones)
-        for t in instance.pack_teams()
-    ):
-        return "no pack team that may pack this order works in a slot the pack could use"
-    return None
+    worked = _worked_zones(instance, pick_slots)
+    short = stock_shortfall(left, order, worked)
+    if short is not None:
+        worked_text = ", ".join(sorted(worked)) or "none"
+        return (
+            f"the {short[0]} that pick teams can reach in time is short by {short[1]}; "
+            f"the rest lies in zones nobody works then (worked: {worked_text})"
+        )
+    for team_idx in instance.pack_teams():
+        zones = frozenset(instance.zone_ids[z] for z in instance.team_zone_idxs[team_idx])
+        in_time = instance.capacity_s[team_idx, list(pack_slots)].any()
+        if in_time and (not zones or stock_shortfall(left, order, worked & zones) is None):
+            return None
+    return "no pack team that may pack this order works in a slot the pack could use"
 
 
-def _stocked_zones(instance: Instance, order: Order) -> list[set[str]]:
-    """Per line, the zones of the locations that hold its SKU (on hand > 0)."""
-    zone_of = {loc.id: loc.zone for loc in instance.problem.locations}
-    return [
-        {
-            zone_of[r.location]
-            for r in instance.problem.inventory
-            if r.sku == ln.sku and r.on_hand > 0
-        }
-        for ln in order.lines
-    ]
-
-
-def _packs_order(instance: Instance, team_idx: int, line_zones: list[set[str]]) -> bool:
-    """A pack team without zones packs anything; with zones, orders sourceable inside them."""
-    zones = {instance.zone_ids[z] for z in instance.team_zone_idxs[team_idx]}
-    return not zones or all(line & zones for line in line_zones)
-
-
-def _zone_worked(instance: Instance, zone_id: str, slots: range) -> bool:
-    zone_idx = instance.zone_ids.index(zone_id)
-    return any(instance.capacity_s[t, list(slots)].any() for t in instance.pick_teams(zone_idx))
+def _worked_zones(instance: Instance, slots: range) -> frozenset[str]:
+    """Zones worked by a pick team with capacity in one of these slots."""
+    return frozenset(
+        instance.zone_ids[z]
+        for t in range(instance.num_teams)
+        if instance.team_is_pick[t] and instance.capacity_s[t, list(slots)].any()
+        for z in instance.team_zone_idxs[t]
+    )
 
 
 def _capacity_exception(instance: Instance, left: Leftovers, order: Order) -> PlanException:

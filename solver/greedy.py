@@ -7,6 +7,7 @@ before an exact engine finishes, and the hint the exact engines start from.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,23 +61,69 @@ def greedy_schedule(instance: Instance) -> Schedule:
 
 
 def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> dict[int, int] | None:
-    """Stock record per line: prefer a zone the order already uses, then the fullest record."""
-    chosen: dict[int, int] = {}
-    taken: dict[int, int] = {}
-    zones_used: set[int] = set()
+    """A stock record per line, inside the zones of some pack team that may pack the order."""
+    for zones in _zone_options(instance, order):
+        chosen = _assign_by_sku(instance, ledger, order, zones)
+        if chosen is not None:
+            return chosen
+    return None
+
+
+def _assign_by_sku(
+    instance: Instance, ledger: _Ledger, order: OrderTask, zones: frozenset[int] | None
+) -> dict[int, int] | None:
+    """Lines of different SKUs never share a record: search each SKU's lines on their own."""
+    by_sku: dict[str, list[int]] = {}
     for line_idx in order.line_idxs:
-        line = instance.lines[line_idx]
-        fits = [s for s in line.stock_idxs if ledger.stock_qty[s] - taken.get(s, 0) >= line.qty]
-        if not fits:
+        by_sku.setdefault(instance.lines[line_idx].sku, []).append(line_idx)
+    chosen: dict[int, int] = {}
+    for line_idxs in by_sku.values():
+        found = _assign_lines(instance, ledger, line_idxs, zones, dict(chosen))
+        if found is None:
             return None
-        best = min(
-            fits,
-            key=lambda s: (instance.stock[s].zone_idx not in zones_used, -ledger.stock_qty[s], s),
-        )
-        chosen[line_idx] = best
-        taken[best] = taken.get(best, 0) + line.qty
-        zones_used.add(instance.stock[best].zone_idx)
+        chosen = found
     return chosen
+
+
+def _zone_options(instance: Instance, order: OrderTask) -> list[frozenset[int] | None]:
+    """None (any zone) when a pack team without zones exists, then each pack team's zones."""
+    pack_zones = [instance.team_zone_idxs[t] for t in instance.pack_teams()]
+    options: list[frozenset[int] | None] = []
+    if order.pinned_pack is not None or any(not zones for zones in pack_zones):
+        options.append(None)
+    zoned = sorted({tuple(sorted(z)) for z in pack_zones if z})
+    options.extend(frozenset(z) for z in zoned)
+    return options
+
+
+def _assign_lines(
+    instance: Instance,
+    ledger: _Ledger,
+    line_idxs: list[int],
+    zones: frozenset[int] | None,
+    chosen: dict[int, int],
+) -> dict[int, int] | None:
+    """Depth-first: each line to a record with room, zones in use first, then the fullest."""
+    if not line_idxs:
+        return dict(chosen)
+    line_idx, rest = line_idxs[0], line_idxs[1:]
+    line = instance.lines[line_idx]
+    taken: Counter[int] = Counter()
+    for li, s in chosen.items():
+        taken[s] += instance.lines[li].qty
+    used = {instance.stock[s].zone_idx for s in chosen.values()}
+    options = sorted(
+        (s for s in line.stock_idxs if zones is None or instance.stock[s].zone_idx in zones),
+        key=lambda s: (instance.stock[s].zone_idx not in used, -int(ledger.stock_qty[s]), s),
+    )
+    for stock_idx in options:
+        if ledger.stock_qty[stock_idx] - taken[stock_idx] >= line.qty:
+            chosen[line_idx] = stock_idx
+            found = _assign_lines(instance, ledger, rest, zones, chosen)
+            del chosen[line_idx]
+            if found is not None:
+                return found
+    return None
 
 
 def _earliest_slot(

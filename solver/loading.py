@@ -139,6 +139,7 @@ def cross_reference_errors(problem: Problem) -> list[FieldError]:
     for idx, team in enumerate(problem.teams):
         errors += _availability_errors(idx, team)
     errors += _pinned_errors(problem)
+    errors += _pinned_order_errors(problem)
     return errors
 
 
@@ -222,4 +223,37 @@ def _pinned_pick_errors(
                     f"location {line.location!r} is not in zone {zone!r}",
                 )
             )
+    return errors
+
+
+def _raw_orders_by_id(problem: Problem) -> dict[str, Any]:
+    """Raw orders by id (the first copy), for the checks pinned work needs."""
+    by_id: dict[str, Any] = {}
+    for raw in problem.orders:
+        if isinstance(raw, Mapping) and isinstance(raw.get("id"), str | int):
+            by_id.setdefault(str(raw["id"]), raw)
+    return by_id
+
+
+def _pinned_order_errors(problem: Problem) -> list[FieldError]:
+    """Pinned work must name a known order and leave its picks a slot before its pack."""
+    raw_orders = _raw_orders_by_id(problem)
+    pack_slot = {pin.order: pin.slot for pin in problem.pinned if pin.stage == "pack"}
+    pinned_lines: Counter[str] = Counter()
+    errors: list[FieldError] = []
+    for idx, pin in enumerate(problem.pinned):
+        if pin.order not in raw_orders:
+            errors.append(FieldError(f"pinned[{idx}].order", f"unknown order {pin.order!r}"))
+        pinned_lines[pin.order] += len(pin.lines or ())
+        if pin.stage == "pick" and pin.order in pack_slot and pin.slot >= pack_slot[pin.order]:
+            message = f"the pack of {pin.order!r} is pinned in slot {pack_slot[pin.order]}"
+            errors.append(
+                FieldError(f"pinned[{idx}].slot", f"{message}; its pick must come before")
+            )
+    for idx, pin in enumerate(problem.pinned):
+        lines = raw_orders.get(pin.order, {}).get("lines")
+        unpicked = isinstance(lines, list) and len(lines) > pinned_lines[pin.order]
+        if pin.stage == "pack" and pin.slot == 0 and unpicked:
+            message = f"a pack pinned in slot 0 leaves no earlier slot for {pin.order!r}'s picks"
+            errors.append(FieldError(f"pinned[{idx}].slot", message))
     return errors

@@ -22,6 +22,16 @@ class Leftovers:
 
     stock: dict[tuple[str, str], int]
     free_s: IntArray
+    zone_of: dict[str, str]
+    locations_of: dict[str, tuple[str, ...]]
+
+    def rooms(self, sku: str, zones: frozenset[str] | None) -> list[int]:
+        """Units of the SKU left per location (only in these zones, if given)."""
+        return [
+            self.stock[(sku, loc)]
+            for loc in self.locations_of.get(sku, ())
+            if zones is None or self.zone_of[loc] in zones
+        ]
 
 
 @dataclass(frozen=True)
@@ -42,7 +52,11 @@ def leftovers(instance: Instance, assignments: Sequence[Assignment]) -> Leftover
         free_s[team_idx[a.team], a.slot] -= a.seconds
         for line in a.lines or ():
             stock[(line.sku, line.location)] = stock.get((line.sku, line.location), 0) - line.qty
-    return Leftovers(stock, free_s)
+    locations_of: dict[str, list[str]] = {}
+    for sku, loc in sorted(stock):
+        locations_of.setdefault(sku, []).append(loc)
+    zone_of = {loc.id: loc.zone for loc in instance.problem.locations}
+    return Leftovers(stock, free_s, zone_of, {k: tuple(v) for k, v in locations_of.items()})
 
 
 def usable_slots(instance: Instance, order: Order) -> tuple[range, range]:

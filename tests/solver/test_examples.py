@@ -37,7 +37,9 @@ def test_examples_reach_exact_optimum(name: str) -> None:
     assert result.solver.gap == 0
 
 
-@pytest.mark.parametrize("name", sorted(n for n in EXPECTED if EXPECTED[n]["codes_known_in_advance"]))
+@pytest.mark.parametrize(
+    "name", sorted(n for n in EXPECTED if EXPECTED[n]["codes_known_in_advance"])
+)
 def test_examples_known_codes(name: str) -> None:
     """Codes that no plan choice can change (INVALID_*, PAST_DUE) are exactly as published."""
     document = json.loads((EXAMPLES / name).read_text())
@@ -46,4 +48,6 @@ def test_examples_known_codes(name: str) -> None:
     for order_id, code in EXPECTED[name]["codes_known_in_advance"].items():
         assert codes.get(order_id) == code, order_id
     fixed = {"INVALID_ORDER", "INVALID_ADDRESS", "PAST_DUE"}
-    assert {o for o, c in codes.items() if c in fixed} == set(EXPECTED[name]["codes_known_in_advance"])
+    assert {o for o, c in codes.items() if c in fixed} == set(
+        EXPECTED[name]["codes_known_in_advance"]
+    )

@@ -1,0 +1,39 @@
+"""The wall-clock limit holds: a problem too big to solve in time still gets a valid plan."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from planning import engine_params, generated_problem, plan_dict
+
+from solver.check import assert_plan_valid
+from solver.engine import PlanParams
+from solver.solve import plan
+
+TIME_LIMIT_S = 0.2
+#: Generous on purpose: building the model and the plan document also take time.
+SLACK_S = 2.0
+
+
+@pytest.mark.parametrize("engine", engine_params("cp-sat", "mip"))
+def test_time_limit_big_problem_returns_a_valid_plan_in_time(engine: str) -> None:
+    """300 orders on 4 pick and 2 pack teams over 8 slots cannot be proven optimal in 0.2 s."""
+    doc = generated_problem(seed=1, num_orders=300, num_slots=8, max_on_hand=200)
+    started = time.monotonic()
+    result = plan(doc, PlanParams(engine=engine, time_limit_s=TIME_LIMIT_S))
+    elapsed_s = time.monotonic() - started
+    assert elapsed_s < TIME_LIMIT_S + SLACK_S
+    assert_plan_valid(doc, plan_dict(result))
+    assert result.solver.status in {"FEASIBLE", "GREEDY"}
+    assert "time limit" in result.solver.stop_reason or "wall-clock" in result.solver.stop_reason
+    assert result.solver.time_limit_seconds == TIME_LIMIT_S
+    assert result.kpis.planned > 0
+
+
+def test_time_limit_small_problem_is_solved_well_inside_it() -> None:
+    """15 orders, 4 slots: every level, balance included, should be proven within 3 s."""
+    doc = generated_problem(seed=0, num_orders=15, num_slots=4)
+    result = plan(doc, PlanParams(time_limit_s=3))
+    assert_plan_valid(doc, plan_dict(result))
+    assert result.solver.status == "OPTIMAL", result.solver.stop_reason
