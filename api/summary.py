@@ -42,6 +42,24 @@ def _codes_table(plan: Plan) -> Table:
     return table
 
 
+def _bottlenecks_table(plan: Plan) -> Table:
+    """Where capacity would have to grow: (team, slot) named by CAPACITY exceptions."""
+    table = Table(title="Bottlenecks (CAPACITY)", title_justify="left")
+    table.add_column("team")
+    table.add_column("slot")
+    table.add_column("orders", justify="right")
+    table.add_column("seconds short", justify="right")
+    named: dict[tuple[str, int, str], list[int]] = {}
+    for exc in plan.exceptions:
+        for b in exc.bottlenecks or ():
+            named.setdefault((b.team, b.slot, f"{b.slot_start:%H:%M}"), []).append(
+                b.missing_seconds
+            )
+    for (team, slot, start), seconds in sorted(named.items(), key=lambda kv: -sum(kv[1]))[:8]:
+        table.add_row(team, f"{slot} ({start})", str(len(seconds)), f"{sum(seconds):,}")
+    return table
+
+
 def _utilization_table(plan: Plan) -> Table:
     table = Table(title="Utilization by team", title_justify="left")
     table.add_column("team")
@@ -79,5 +97,7 @@ def render_summary(plan: Plan, console: Console) -> None:
     parts: list[Table | Text] = [headline, _priorities_table(plan)]
     if plan.exceptions:
         parts.append(_codes_table(plan))
+    if any(exc.bottlenecks for exc in plan.exceptions):
+        parts.append(_bottlenecks_table(plan))
     parts += [_utilization_table(plan), _solver_text(plan)]
     console.print(Group(*parts))

@@ -40,7 +40,10 @@ def _exception_after_plan(instance: Instance, left: Leftovers, order: Order) -> 
     short = stock_shortfall(left, order, zones=None)
     if short is not None:
         sku, qty = short
-        return _exception(order, "STOCKOUT", f"{sku} short by {qty}", sku=sku, short_qty=qty)
+        needed = sum(line.qty for line in order.lines if line.sku == sku)
+        remaining = sum(q for q in left.rooms(sku, None) if q > 0)
+        message = f"{sku} short by {qty}: the order needs {needed}, the plan leaves {remaining}"
+        return _exception(order, "STOCKOUT", message, sku=sku, short_qty=qty)
     reason = no_eligible_team_reason(instance, left, order)
     if reason is not None:
         return _exception(order, "NO_ELIGIBLE_TEAM", reason)
