@@ -16,8 +16,9 @@ What it models:
   some orders run short.
 - **Teams**: pick teams each work one or two zones, every zone is worked by at least one
   team; pack teams pack any order and start one slot late (nothing is picked before).
-  Every team takes a 15-minute staggered break in the middle of the window during which
-  half of it is off.
+  Every team with a shift of an hour or more takes a 15-minute break in the middle third of
+  the window, during which half of it (all of a team of one) is off; breaks are staggered
+  so that teams sharing a zone rest in different slots where they can.
 - **Sizing**: headcounts are sized so that, per stage, the work divided by the capacity of
   the slots the stage can use (picks: all but the last slot; packs: all but the first) is
   about ``load_factor``. Whole headcounts cannot hit that ratio for small teams, so each
@@ -387,23 +388,46 @@ def _size_team(required_s: float, usable_s: int, break_s: int) -> tuple[int, flo
     return headcount, round(min(high, max(low, float(required_s / capacity_s))), 2)
 
 
+def _break_slots(spec: GeneratorSpec, stage: str, groups: list[set[int]]) -> list[int]:
+    """Staggered breaks in the middle third of the stage's slots: each team takes the slot
+    where the fewest teams sharing a zone with it (all teams, for packing) already rest."""
+    first_slot, n = (0 if stage == "pick" else 1), spec.num_slots
+    low = max(first_slot, n // 3)
+    choices = range(low, max(low, min(first_slot + n - 2, 2 * n // 3)) + 1)
+    resting: dict[int, list[set[int]]] = {slot: [] for slot in choices}
+    out = []
+    for team_idx, zones in enumerate(groups):
+        slot = min(
+            choices,
+            key=lambda s: (
+                sum(1 for other in resting[s] if other & zones),
+                len(resting[s]),
+                (s - low - team_idx) % len(choices),
+            ),
+        )
+        resting[slot].append(zones)
+        out.append(slot)
+    return out
+
+
 def _team(
-    spec: GeneratorSpec, team_id: str, stage: str, required_s: float, team_idx: int
+    spec: GeneratorSpec, team_id: str, stage: str, required_s: float, break_slot: int
 ) -> dict[str, Any]:
-    """A team working its stage's usable slots, half of it on a staggered break mid-window."""
+    """A team working its stage's usable slots, half of it on a break at ``break_slot``."""
     n = spec.num_slots
     first_slot = 0 if stage == "pick" else 1
     usable_min = (n - 1) * spec.slot_minutes
-    break_min = min(BREAK_MIN, usable_min // 4)
+    break_min = BREAK_MIN if usable_min >= 4 * BREAK_MIN else 0  # no break in a short shift
     headcount, efficiency = _size_team(required_s, usable_min * 60, break_min * 60)
-    span = max(1, n // 3)
-    break_slot = min(max(n // 3 + team_idx % span, first_slot), first_slot + n - 2)
     shift_start = spec.start + timedelta(minutes=first_slot * spec.slot_minutes)
     break_start = spec.start + timedelta(minutes=break_slot * spec.slot_minutes)
     break_end = break_start + timedelta(minutes=break_min)
     shift_end = spec.start + timedelta(minutes=n * spec.slot_minutes)
-    spans = [(shift_start, break_start, headcount), (break_start, break_end, headcount // 2)]
-    spans.append((break_end, shift_end, headcount))
+    spans = [
+        (shift_start, break_start, headcount),
+        (break_start, break_end, headcount // 2),  # half the team (all of a team of one) rests
+        (break_end, shift_end, headcount),
+    ]
     return {
         "id": team_id,
         "stage": stage,
@@ -430,17 +454,18 @@ def _teams(
         np.concatenate([np.array(z) for z in team_zones]), minlength=len(zone_work_s)
     )
     labels = ["".join(zone_name(z) for z in zones) for zones in team_zones]
+    breaks = _break_slots(spec, "pick", [set(zones) for zones in team_zones])
     teams = []
-    for team_idx, (team_id, zones) in enumerate(
-        zip(_team_ids("pick", labels), team_zones, strict=True)
+    for team_id, zones, break_slot in zip(
+        _team_ids("pick", labels), team_zones, breaks, strict=True
     ):
         required_s = sum(zone_work_s[z] / cover[z] for z in zones) / spec.load_factor
-        team = _team(spec, team_id, "pick", required_s, team_idx)
+        team = _team(spec, team_id, "pick", required_s, break_slot)
         teams.append({**team, "zones": [zone_name(z) for z in zones]})
-    pack_ids = [f"pack-{k + 1}" for k in range(spec.num_pack_teams)]
-    for team_idx, team_id in enumerate(pack_ids):
+    pack_breaks = _break_slots(spec, "pack", [{0}] * spec.num_pack_teams)
+    for k, break_slot in enumerate(pack_breaks):
         required_s = pack_work_s / spec.num_pack_teams / spec.load_factor
-        teams.append(_team(spec, team_id, "pack", required_s, team_idx))
+        teams.append(_team(spec, f"pack-{k + 1}", "pack", required_s, break_slot))
     return teams
 
 

@@ -25,6 +25,17 @@ class PlanParams(BaseModel):
         default=1, ge=1, le=64, description="CP-SAT search workers; 1 is deterministic."
     )
     balance: bool = Field(default=True, description="Solve the team-balance level.")
+    secondary_gap: float = Field(
+        default=0.005,
+        ge=0,
+        le=1,
+        description="Relative gap at which the secondary levels (finish, balance) may stop.",
+    )
+    secondary_effort_s: float = Field(
+        default=0.5,
+        gt=0,
+        description="Effort per secondary level: CP-SAT deterministic seconds, MIP seconds.",
+    )
     log_search: bool = Field(default=False, description="Log the engine's search progress.")
 
 

@@ -1,7 +1,8 @@
-"""The fast first plan: first in, first out by priority, earliest slot that fits.
+"""The fast first plan: by priority, earliest deadline first, earliest slot that fits.
 
-This is what a waveless WMS release does. It is the plan returned when time runs out
-before an exact engine finishes, and the hint the exact engines start from.
+It is the plan returned when time runs out before an exact engine finishes, and the hint
+the exact engines start from. With :func:`fifo_order` as the sequence it is what a
+waveless WMS release does (strict first in, first out by priority).
 """
 
 from __future__ import annotations
@@ -27,7 +28,18 @@ class _Ledger:
 
 
 def release_order(instance: Instance) -> list[int]:
-    """Pinned orders first, then by priority, then first in, first out."""
+    """Pinned orders first, then by priority; within a priority the earliest deadline
+    first, then first in, first out (tight orders get the early capacity they need)."""
+
+    def key(order_idx: int) -> tuple[bool, int, int, int]:
+        order = instance.orders[order_idx]
+        return (not order.pinned, order.priority, order.last_pack_slot, order.fifo_rank)
+
+    return sorted(range(len(instance.orders)), key=key)
+
+
+def fifo_order(instance: Instance) -> list[int]:
+    """Strict first in, first out by priority, as a waveless WMS releases work."""
     return sorted(
         range(len(instance.orders)),
         key=lambda o: (
@@ -38,8 +50,9 @@ def release_order(instance: Instance) -> list[int]:
     )
 
 
-def greedy_schedule(instance: Instance) -> Schedule:
-    """Plan orders one by one in release order; an order that does not fit is skipped."""
+def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Schedule:
+    """Plan orders one by one (release order unless a sequence is given); an order that
+    does not fit is skipped."""
     ledger = _Ledger(
         capacity_s=instance.free_capacity_s.copy(),
         stock_qty=np.array([s.free_qty for s in instance.stock], dtype=np.int64),
@@ -47,7 +60,7 @@ def greedy_schedule(instance: Instance) -> Schedule:
     planned: set[int] = set()
     picks: list[PickTask] = []
     packs: list[PackTask] = []
-    for order_idx in release_order(instance):
+    for order_idx in release_order(instance) if sequence is None else sequence:
         placed = _place_order(instance, ledger, order_idx)
         if placed is None:
             continue

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from solver.schedule import Schedule
 from solver.tasks import Instance
 
 BALANCE_SCALE = 1000
@@ -75,3 +76,41 @@ def lexicographic_key(instance: Instance, planned: frozenset[int]) -> tuple[int,
 def trivially_optimal(spec: LevelSpec, planned: frozenset[int]) -> bool:
     """A count level already at its ceiling: every order it counts is planned."""
     return spec.sense == "max" and all(o in planned for o in spec.order_idxs)
+
+
+def finish_value(instance: Instance, schedule: Schedule) -> int:
+    """The finish level's objective for a schedule."""
+    weights = finish_weights(instance)
+    late = instance.num_slots + 1
+    done = {p.order_idx: p.slot_idx + 1 for p in schedule.packs}
+    for order_idx, order in enumerate(instance.orders):
+        if order.pinned_pack is not None and order_idx in schedule.planned:
+            done[order_idx] = order.pinned_pack[1] + 1
+    return sum(w * done.get(o, late) for o, w in enumerate(weights))
+
+
+def balance_peaks(instance: Instance, schedule: Schedule) -> tuple[int, int]:
+    """(pick, pack): the highest team utilisation per mille, ceil(1000 x load / capacity)."""
+    load = [0] * instance.num_teams
+    for pick in schedule.picks:
+        load[pick.team_idx] += sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
+    for pack in schedule.packs:
+        load[pack.team_idx] += instance.orders[pack.order_idx].pack_s
+    peaks = {True: 0, False: 0}
+    for team_idx, seconds in enumerate(load):
+        capacity = int(instance.free_capacity_s[team_idx].clip(min=0).sum())
+        if seconds and capacity > 0:
+            share = -(-BALANCE_SCALE * seconds // capacity)
+            peaks[instance.team_is_pick[team_idx]] = max(
+                peaks[instance.team_is_pick[team_idx]], share
+            )
+    return peaks[True], peaks[False]
+
+
+def level_value(instance: Instance, spec: LevelSpec, schedule: Schedule) -> int:
+    """A level's objective evaluated on a schedule."""
+    if spec.name == "finish":
+        return finish_value(instance, schedule)
+    if spec.name == "balance":
+        return sum(balance_peaks(instance, schedule))
+    return schedule.planned_count(set(spec.order_idxs))

@@ -17,7 +17,8 @@ from solver.cpsat.constraints import add_all
 from solver.cpsat.objective import level_expression
 from solver.cpsat.variables import Variables, create_variables
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
-from solver.objective_levels import LevelSpec, level_specs, trivially_optimal
+from solver.levels import LevelRun, is_secondary, run_levels
+from solver.objective_levels import LevelSpec, balance_peaks
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance
 
@@ -92,6 +93,8 @@ def hint(built: CpSatModel, schedule: Schedule) -> None:
         for c in choices:
             model.add_hint(c.var, (order_idx, c.team_idx, c.slot_idx) in chosen_pack)
     _hint_derived(built, schedule)
+    for peak, value in zip(variables.peaks, balance_peaks(built.instance, schedule), strict=False):
+        model.add_hint(peak, value)
 
 
 def _hint_derived(built: CpSatModel, schedule: Schedule) -> None:
@@ -151,6 +154,44 @@ _STATUS = {
 }
 
 
+class _CpSatLevels:
+    """The CP-SAT side of the shared level loop (:mod:`solver.levels`)."""
+
+    def __init__(self, built: CpSatModel, params: PlanParams, deadline: Deadline) -> None:
+        self.built = built
+        self.params = params
+        self.deadline = deadline
+
+    def expression(self, spec: LevelSpec) -> cp_model.LinearExprT:
+        return level_expression(self.built.model, self.built.instance, self.built.variables, spec)
+
+    def fix(self, spec: LevelSpec, expr: cp_model.LinearExprT, value: int) -> None:
+        self.built.model.add(expr >= value if spec.sense == "max" else expr <= value)
+
+    def solve_level(self, spec: LevelSpec, expr: cp_model.LinearExprT, best: Schedule) -> LevelRun:
+        model = self.built.model
+        if spec.sense == "max":
+            model.maximize(expr)
+        else:
+            model.minimize(expr)
+        hint(self.built, best)
+        solver = _solver(self.params, self.deadline.remaining_s())
+        if is_secondary(spec):
+            solver.parameters.relative_gap_limit = self.params.secondary_gap
+            solver.parameters.max_deterministic_time = self.params.secondary_effort_s
+        status = _solve_guarded(solver, model, self.deadline)
+        name = _STATUS.get(status, "UNKNOWN")
+        logger.info("cp-sat level %s: %s in %.3fs", spec.name, name, solver.wall_time)
+        clock_stopped = self.deadline.expired()
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return LevelRun(LevelOutcome(spec.name, spec.sense, -1, -1, name), best, clock_stopped)
+        value = round(solver.objective_value)
+        bound = round(solver.best_objective_bound)
+        name = "OPTIMAL" if value == bound else "FEASIBLE"
+        outcome = LevelOutcome(spec.name, spec.sense, value, bound, name)
+        return LevelRun(outcome, extract(self.built, solver), clock_stopped)
+
+
 def solve(
     instance: Instance,
     params: PlanParams,
@@ -158,67 +199,6 @@ def solve(
     start: Schedule,
     progress: ProgressFn | None = None,
 ) -> EngineResult:
-    """Solve every level in turn; stop at the deadline with the best schedule so far."""
-    built = build_model(instance)
-    best = start
-    outcomes: list[LevelOutcome] = []
-    for spec in level_specs(instance):
-        if spec.name == "balance" and not params.balance:
-            continue
-        expr = level_expression(built.model, instance, built.variables, spec)
-        if trivially_optimal(spec, best.planned):
-            built.model.add(expr >= len(spec.order_idxs))
-            outcomes.append(
-                LevelOutcome(
-                    spec.name, spec.sense, len(spec.order_idxs), len(spec.order_idxs), "OPTIMAL"
-                )
-            )
-            continue
-        if deadline.expired():
-            return _stopped(best, outcomes, f"time limit reached before level {spec.name}")
-        outcome, best = _solve_level(built, spec, expr, params, deadline, best)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(spec.name, float(outcome.value), float(outcome.bound))
-        if outcome.status != "OPTIMAL":
-            return _stopped(best, outcomes, _stop_reason(outcome.status, spec.name))
-    return EngineResult(best, "OPTIMAL", "all levels solved to optimality", tuple(outcomes))
-
-
-def _stop_reason(status: str, level: str) -> str:
-    if status == "FEASIBLE":
-        return f"time limit reached in level {level}"
-    if status == "UNKNOWN":
-        return f"time limit reached in level {level} before any better plan was found"
-    return f"CP-SAT answered {status} in level {level}; best plan so far kept"
-
-
-def _stopped(best: Schedule, outcomes: list[LevelOutcome], reason: str) -> EngineResult:
-    return EngineResult(best, "FEASIBLE", reason, tuple(outcomes))
-
-
-def _solve_level(
-    built: CpSatModel,
-    spec: LevelSpec,
-    expr: cp_model.LinearExprT,
-    params: PlanParams,
-    deadline: Deadline,
-    best: Schedule,
-) -> tuple[LevelOutcome, Schedule]:
-    model = built.model
-    if spec.sense == "max":
-        model.maximize(expr)
-    else:
-        model.minimize(expr)
-    hint(built, best)
-    solver = _solver(params, deadline.remaining_s())
-    status = _solve_guarded(solver, model, deadline)
-    name = _STATUS.get(status, "UNKNOWN")
-    logger.info("cp-sat level %s: %s in %.3fs", spec.name, name, solver.wall_time)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return LevelOutcome(spec.name, spec.sense, -1, -1, name), best
-    value = round(solver.objective_value)
-    bound = round(solver.best_objective_bound)
-    if status == cp_model.OPTIMAL:
-        model.add(expr >= value if spec.sense == "max" else expr <= value)
-    return LevelOutcome(spec.name, spec.sense, value, bound, name), extract(built, solver)
+    """Build the model and solve it level by level (see :func:`solver.levels.run_levels`)."""
+    backend = _CpSatLevels(build_model(instance), params, deadline)
+    return run_levels(instance, params, deadline, start, backend, progress)

@@ -67,4 +67,5 @@ def _balance_expression(
             if instance.team_is_pick[team_idx] == is_pick and capacity > 0 and loads[team_idx]:
                 model.add(BALANCE_SCALE * sum(loads[team_idx]) <= capacity * peak)
         peaks.append(peak)
+    variables.peaks = peaks
     return sum(peaks)

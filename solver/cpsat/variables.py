@@ -64,6 +64,7 @@ class Variables:
     packs: list[list[Choice]]
     flex: list[FlexLoad]
     line_zone: list[list[tuple[int, cp_model.IntVar]]]
+    peaks: list[cp_model.IntVar] = field(default_factory=list)  # (pick, pack), balance level
 
 
 def _zone_literal(

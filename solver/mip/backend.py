@@ -47,6 +47,8 @@ logger = logging.getLogger(__name__)
 WATCHDOG_GRACE_S = 0.05
 #: The shortest time limit handed to a solver (HiGHS and CBC want a positive one).
 MIN_TIME_LIMIT_S = 0.001
+#: A relative MIP gap this small counts as proven (HiGHS reports kOptimal at its gap limit).
+OPTIMALITY_TOLERANCE = 1e-9
 #: HiGHS's ``primal_solution_status`` for "a feasible solution exists".
 FEASIBLE_SOLUTION = 2
 #: Two objective values closer than this are equal: every level has integer costs.
@@ -103,12 +105,16 @@ def _quiet_highs_class() -> type[Any]:
     return QuietHighs
 
 
-def _highs_options(params: PlanParams) -> dict[str, bool | int | float]:
-    """Exact (zero gaps) and reproducible (one thread, the plan's seed)."""
+def _highs_options(params: PlanParams, abs_gap: float) -> dict[str, bool | int | float]:
+    """Exact (zero gaps unless a secondary level allows one), one thread, the plan's seed.
+
+    A secondary level's gap is given in absolute terms: HiGHS measures a relative gap on
+    its objective without PuLP's constant, which would make the percentage meaningless.
+    """
     return {
         "output_flag": params.log_search,
         "mip_rel_gap": 0.0,
-        "mip_abs_gap": 0.0,
+        "mip_abs_gap": abs_gap,
         "threads": 1,
         "random_seed": params.seed,
     }
@@ -117,11 +123,14 @@ def _highs_options(params: PlanParams) -> dict[str, bool | int | float]:
 class _HighsRun(pulp.HiGHS):  # type: ignore[misc]  # PuLP is untyped: its classes are Any
     """PuLP's HiGHS interface plus warm start, a late time limit and cancellation."""
 
-    def __init__(self, params: PlanParams, deadline: Deadline, handle: CancelHandle) -> None:
+    def __init__(
+        self, params: PlanParams, deadline: Deadline, handle: CancelHandle, effort: Effort
+    ) -> None:
         super().__init__(msg=params.log_search)
-        self._options = _highs_options(params)
+        self._options = _highs_options(params, effort.abs_gap)
         self._deadline = deadline
         self._handle = handle
+        self._effort = effort
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
         highs = _quiet_highs_class()()
@@ -141,7 +150,8 @@ class _HighsRun(pulp.HiGHS):  # type: ignore[misc]  # PuLP is untyped: its class
             self._run(highs)
 
     def _run(self, highs: Any) -> None:
-        highs.setOptionValue("time_limit", max(self._deadline.remaining_s(), MIN_TIME_LIMIT_S))
+        limit_s = min(self._deadline.remaining_s(), self._effort.time_s)
+        highs.setOptionValue("time_limit", max(limit_s, MIN_TIME_LIMIT_S))
         if self._handle.cancelled:
             raise SolveCancelledError
         highs.run()
@@ -164,13 +174,13 @@ def _returned_stale_start(highs: Any) -> bool:
     return abs(vector_objective - reported_objective) > OBJECTIVE_TOLERANCE
 
 
-def _cbc(params: PlanParams, deadline: Deadline) -> Any:
+def _cbc(params: PlanParams, deadline: Deadline, effort: Effort) -> Any:
     """CBC: COIN_CMD when a CBC binary is installed, else the one bundled with PuLP."""
     options = {
         "msg": params.log_search,
-        "timeLimit": max(deadline.remaining_s(), MIN_TIME_LIMIT_S),
+        "timeLimit": max(min(deadline.remaining_s(), effort.time_s), MIN_TIME_LIMIT_S),
         "gapRel": 0.0,
-        "gapAbs": 0.0,
+        "gapAbs": effort.abs_gap,
         "threads": 1,
         "warmStart": True,
         "options": [f"randomCbcSeed {params.seed + 1}"],  # 0 would mean "seed from the clock"
@@ -187,11 +197,22 @@ def highs_available() -> bool:
     return bool(pulp.HiGHS().available())
 
 
-def make_solver(params: PlanParams, deadline: Deadline, handle: CancelHandle) -> Any:
+@dataclass(frozen=True)
+class Effort:
+    """How hard to try on one level: exact and until the deadline, or a secondary budget."""
+
+    abs_gap: float = 0.0
+    time_s: float = math.inf
+
+
+def make_solver(
+    params: PlanParams, deadline: Deadline, handle: CancelHandle, effort: Effort | None = None
+) -> Any:
     """The solver for one level's solve."""
+    effort = effort or Effort()
     if highs_available():
-        return _HighsRun(params, deadline, handle)
-    return _cbc(params, deadline)
+        return _HighsRun(params, deadline, handle, effort)
+    return _cbc(params, deadline, effort)
 
 
 @dataclass
@@ -259,5 +280,5 @@ def _highs_status(prob: pulp.LpProblem, highs: Any) -> SolveStatus:
         return SolveStatus("UNKNOWN", None)
     # HiGHS minimises sense * objective without PuLP's constant term.
     bound = prob.sense * info.mip_dual_bound + prob.objective.constant
-    name = "OPTIMAL" if model_status == statuses.kOptimal else "FEASIBLE"
-    return SolveStatus(name, bound if math.isfinite(bound) else None)
+    proven = model_status == statuses.kOptimal and info.mip_gap <= OPTIMALITY_TOLERANCE
+    return SolveStatus("OPTIMAL" if proven else "FEASIBLE", bound if math.isfinite(bound) else None)

@@ -27,11 +27,12 @@ from dataclasses import dataclass
 import pulp
 
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
-from solver.mip.backend import CancelHandle, make_solver, solve_status, solve_until
+from solver.levels import LevelRun, is_secondary, run_levels
+from solver.mip.backend import CancelHandle, Effort, make_solver, solve_status, solve_until
 from solver.mip.constraints import add_all
 from solver.mip.objective import level_expression
 from solver.mip.variables import Expr, Var, Variables, ZonePick, create_variables
-from solver.objective_levels import LevelSpec, level_specs, trivially_optimal
+from solver.objective_levels import LevelSpec, level_value
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance
 
@@ -161,6 +162,35 @@ def _rounded_bound(spec: LevelSpec, bound: float | None, value: int) -> int:
     return min(value, math.ceil(bound - BOUND_TOLERANCE))
 
 
+class _MipLevels:
+    """The MIP side of the shared level loop (:mod:`solver.levels`)."""
+
+    def __init__(self, built: MipModel, params: PlanParams, deadline: Deadline) -> None:
+        self.built = built
+        self.params = params
+        self.deadline = deadline
+        self.fixed = 0
+
+    def expression(self, spec: LevelSpec) -> Expr:
+        return level_expression(self.built.prob, self.built.instance, self.built.variables, spec)
+
+    def fix(self, spec: LevelSpec, expr: Expr, value: int) -> None:
+        """Keep a solved level at its value: expr >= value (max) or expr <= value (min)."""
+        row = expr >= value if spec.sense == "max" else expr <= value
+        self.built.prob += (row, f"fix_level_{self.fixed}")
+        self.fixed += 1
+
+    def solve_level(self, spec: LevelSpec, expr: Expr, best: Schedule) -> LevelRun:
+        effort = Effort()
+        if is_secondary(spec):
+            scale = abs(level_value(self.built.instance, spec, best))
+            effort = Effort(self.params.secondary_gap * scale, self.params.secondary_effort_s)
+        outcome, schedule = _solve_level(
+            self.built, spec, expr, self.params, self.deadline, best, effort
+        )
+        return LevelRun(outcome, schedule, self.deadline.expired())
+
+
 def solve(
     instance: Instance,
     params: PlanParams,
@@ -168,64 +198,9 @@ def solve(
     start: Schedule,
     progress: ProgressFn | None = None,
 ) -> EngineResult:
-    """Solve every level in turn; stop at the deadline with the best schedule so far."""
-    built = build_model(instance)
-    specs = level_specs(instance)
-    best = start
-    outcomes: list[LevelOutcome] = []
-    for level_idx, spec in enumerate(specs):
-        if spec.name == "balance" and not params.balance:
-            continue
-        expr = level_expression(built.prob, instance, built.variables, spec)
-        if trivially_optimal(spec, best.planned):
-            built.prob += (expr >= len(spec.order_idxs), f"fix_level_{level_idx}")
-            count = len(spec.order_idxs)
-            outcomes.append(LevelOutcome(spec.name, spec.sense, count, count, "OPTIMAL"))
-            continue
-        if deadline.expired():
-            reason = f"time limit reached before level {spec.name}"
-            return _stopped(specs, best, start, outcomes, reason)
-        outcome, best = _solve_level(built, spec, expr, params, deadline, best)
-        outcomes.append(outcome)
-        if progress is not None:
-            progress(spec.name, float(outcome.value), float(outcome.bound))
-        if outcome.status != "OPTIMAL":
-            return _stopped(specs, best, start, outcomes, _stop_reason(spec, outcome))
-        _fix_level(built, spec, expr, outcome.value, level_idx)
-    return EngineResult(best, "OPTIMAL", "all levels solved to optimality", tuple(outcomes))
-
-
-def _stop_reason(spec: LevelSpec, outcome: LevelOutcome) -> str:
-    if outcome.status in ("FEASIBLE", "UNKNOWN"):
-        return f"time limit reached in level {spec.name}"
-    return f"solver ended level {spec.name} {outcome.status}"
-
-
-def _count_key(specs: list[LevelSpec], schedule: Schedule) -> tuple[int, ...]:
-    """The schedule's planned counts, level by level: compared lexicographically."""
-    return tuple(schedule.planned_count(set(s.order_idxs)) for s in specs if s.sense == "max")
-
-
-def _stopped(
-    specs: list[LevelSpec],
-    best: Schedule,
-    start: Schedule,
-    outcomes: list[LevelOutcome],
-    reason: str,
-) -> EngineResult:
-    """Stop with the best schedule so far, or the start if its counts are lexicographically
-    better: a level solved to optimality can leave fewer orders of a later priority planned
-    than the greedy plan had, and the next level may run out of time before recovering."""
-    if _count_key(specs, start) > _count_key(specs, best):
-        logger.info("mip stopped early: the start schedule plans more urgent orders, keeping it")
-        best = start
-    return EngineResult(best, "FEASIBLE", reason, tuple(outcomes))
-
-
-def _fix_level(built: MipModel, spec: LevelSpec, expr: Expr, value: int, level_idx: int) -> None:
-    """Keep a solved level at its optimum: expr >= value (max) or expr <= value (min)."""
-    row = expr >= value if spec.sense == "max" else expr <= value
-    built.prob += (row, f"fix_level_{level_idx}")
+    """Build the model and solve it level by level (see :func:`solver.levels.run_levels`)."""
+    backend = _MipLevels(build_model(instance), params, deadline)
+    return run_levels(instance, params, deadline, start, backend, progress)
 
 
 def _solve_level(
@@ -235,6 +210,7 @@ def _solve_level(
     params: PlanParams,
     deadline: Deadline,
     best: Schedule,
+    effort: Effort,
 ) -> tuple[LevelOutcome, Schedule]:
     prob = built.prob
     prob.setObjective(expr)
@@ -243,7 +219,7 @@ def _solve_level(
     start_value = _rounded_value(expr)
     handle = CancelHandle()
     started = time.monotonic()
-    finished = solve_until(prob, make_solver(params, deadline, handle), handle, deadline)
+    finished = solve_until(prob, make_solver(params, deadline, handle, effort), handle, deadline)
     if not finished:
         logger.info("mip level %s: cancelled at the deadline", spec.name)
         return LevelOutcome(spec.name, spec.sense, -1, -1, "UNKNOWN"), best

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import Counter
@@ -101,7 +102,7 @@ def test_generate_problem_teams_have_a_break() -> None:
     for team in generate_problem(_spec(num_orders=2000))["teams"]:
         intervals = team["availability"]
         dips = [a for a in intervals if a["headcount"] < team["headcount"]]
-        gaps = [a for a, b in zip(intervals, intervals[1:], strict=False) if a["end"] < b["start"]]
+        gaps = [a for a, b in itertools.pairwise(intervals) if a["end"] < b["start"]]
         assert dips or gaps, team["id"]
 
 

@@ -1,9 +1,8 @@
 """The hand-made scenario problems plan, pass the checker and tell the story they were made for.
 
-Every plan here goes through the independent checker. ``capacity-crunch`` is planned with a
-5 s limit: its priority-1 and priority-2 levels are proven within a second, while proving
-the priority-3 level takes longer than the default limit with one worker (see
-``scenarios/problems/README.md``); the story holds either way.
+Every plan here goes through the independent checker. ``capacity-crunch`` is planned under a
+10 s cap (it is proven optimal in about a second; the cap only bounds a slow machine): its
+priority-1 and priority-2 levels close first, so its story holds even if it stops early.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from solver.solve import plan
 
 PROBLEMS = Path(scenarios.__file__).resolve().parent / "problems"
 FILES = sorted(PROBLEMS.glob("*.json"))
-PARAMS = {"capacity-crunch": PlanParams(time_limit_s=5)}
+PARAMS = {"capacity-crunch": PlanParams(time_limit_s=10)}
 
 
 def _document(name: str) -> dict[str, Any]:
@@ -90,7 +89,8 @@ def test_demo_warehouse_has_zero_backlog() -> None:
 
 def test_capacity_crunch_reports_capacity_exceptions_at_pick_a() -> None:
     """pick-A is one temp (efficiency 0.75) picking 08:00-08:30 and 09:15-09:45: 2,700 s for
-    about 3,450 s of zone A work, so orders fall out as CAPACITY, naming pick-A and seconds."""
+    about 3,450 s of zone A work, so orders fall out as CAPACITY (15 at the optimum), each
+    naming pick-A as a bottleneck and the seconds missing."""
     exceptions = _exceptions("capacity-crunch")
     assert exceptions, "the crunch must leave some orders out"
     assert {e["code"] for e in exceptions.values()} == {"CAPACITY"}
