@@ -9,6 +9,7 @@ status, the wall-clock seconds and the status of every lexicographic level.
 
 from __future__ import annotations
 
+import argparse
 import logging
 import statistics
 import sys
@@ -64,7 +65,7 @@ class BenchRow:
     valid: bool
 
 
-def bench_spec(num_orders: int, seed: int) -> GeneratorSpec:
+def bench_spec(num_orders: int, seed: int, load_factor: float = 0.9) -> GeneratorSpec:
     """The benchmark's warehouse: 3 zones, 4 pick teams, 1 pack team, 8 x 15-minute slots."""
     return GeneratorSpec(
         seed=seed,
@@ -74,13 +75,15 @@ def bench_spec(num_orders: int, seed: int) -> GeneratorSpec:
         num_pack_teams=1,
         num_slots=8,
         slot_minutes=15,
-        load_factor=0.9,
+        load_factor=load_factor,
     )
 
 
-def run_one(num_orders: int, seed: int, params: PlanParams | None = None) -> BenchRow:
+def run_one(
+    num_orders: int, seed: int, params: PlanParams | None = None, load_factor: float = 0.9
+) -> BenchRow:
     """Generate, plan (timed from the loaded document to the plan) and check one problem."""
-    document = generate_problem(bench_spec(num_orders, seed))
+    document = generate_problem(bench_spec(num_orders, seed, load_factor))
     level_done: dict[str, float] = {}
 
     def progress(name: str, _value: float, _bound: float) -> None:
@@ -118,12 +121,17 @@ def _level_times(
     return tuple(out)
 
 
-def run(sizes: Iterable[int] = SIZES, seeds: Iterable[int] = SEEDS) -> list[BenchRow]:
+def run(
+    sizes: Iterable[int] = SIZES,
+    seeds: Iterable[int] = SEEDS,
+    params: PlanParams | None = None,
+    load_factor: float = 0.9,
+) -> list[BenchRow]:
     """Every size with every seed, in that order."""
     rows = []
     for num_orders in sizes:
         for seed in seeds:
-            rows.append(run_one(num_orders, seed))
+            rows.append(run_one(num_orders, seed, params, load_factor))
             logger.info("%d orders, seed %d: %.2f s", num_orders, seed, rows[-1].wall_s)
     return rows
 
@@ -132,9 +140,9 @@ def _levels_text(row: BenchRow) -> str:
     return ", ".join(str(level) for level in row.levels)
 
 
-def table(rows: Iterable[BenchRow]) -> Table:
+def table(rows: Iterable[BenchRow], title: str) -> Table:
     """The runs as a rich table."""
-    out = Table(title="Small is fast: default parameters (cp-sat, 30 s, 1 worker)")
+    out = Table(title=title)
     for header in ("size", "seed", "planned", "status", "wall s", "valid", "levels"):
         out.add_column(header, justify="right" if header in ("size", "seed", "wall s") else "left")
     for row in rows:
@@ -171,12 +179,28 @@ def summary(rows: list[BenchRow]) -> list[str]:
     return lines
 
 
-def main() -> None:
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m scenarios.small_bench", description=__doc__)
+    parser.add_argument("--load", type=float, default=0.9, help="work / capacity (0.9)")
+    parser.add_argument("--engine", default="cp-sat", choices=["cp-sat", "mip", "greedy"])
+    parser.add_argument("--workers", type=int, default=1, help="CP-SAT workers (1)")
+    parser.add_argument("--time-limit", type=float, default=30.0, help="seconds (30)")
+    parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
     """Run the benchmark and write the table to stdout."""
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    rows = run()
+    args = _arguments(argv)
+    params = PlanParams(engine=args.engine, num_workers=args.workers, time_limit_s=args.time_limit)
+    rows = run(args.sizes, SEEDS, params, args.load)
     console = Console(file=sys.stdout, width=200)
-    console.print(table(rows))
+    title = (
+        f"Small is fast: load {args.load:g}, {args.engine}, {args.time_limit:g} s, "
+        f"{args.workers} worker(s)"
+    )
+    console.print(table(rows, title))
     for line in summary(rows):
         console.print(line, highlight=False)
     slow = [r for r in rows if r.num_orders >= 200 and r.wall_s > FAST_S]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from solver.objective_levels import lexicographic_key
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance, IntArray, OrderTask
 
@@ -36,6 +37,30 @@ def release_order(instance: Instance) -> list[int]:
         return (not order.pinned, order.priority, order.last_pack_slot, order.fifo_rank)
 
     return sorted(range(len(instance.orders)), key=key)
+
+
+def smallest_first_order(instance: Instance) -> list[int]:
+    """By priority, then the least work first (most orders through a bottleneck)."""
+
+    def key(order_idx: int) -> tuple[bool, int, int, int]:
+        order = instance.orders[order_idx]
+        work_s = order.pack_s + sum(instance.lines[li].pick_s for li in order.line_idxs)
+        return (not order.pinned, order.priority, work_s, order.last_pack_slot)
+
+    return sorted(range(len(instance.orders)), key=key)
+
+
+def best_start(instance: Instance) -> Schedule:
+    """The lexicographically best of a few greedy passes (deadline order, smallest first).
+
+    Each pass takes milliseconds; under overload the smallest-first pass often plans more
+    orders of a priority, elsewhere the deadline pass wins on how early orders finish.
+    """
+    candidates = [
+        greedy_schedule(instance),
+        greedy_schedule(instance, smallest_first_order(instance)),
+    ]
+    return max(candidates, key=lambda s: lexicographic_key(instance, s.planned))
 
 
 def fifo_order(instance: Instance) -> list[int]:

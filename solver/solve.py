@@ -15,7 +15,7 @@ from typing import Any
 from solver.diagnose import diagnose
 from solver.domain import Order, Problem
 from solver.engine import Deadline, EngineResult, PlanParams
-from solver.greedy import greedy_schedule
+from solver.greedy import best_start, greedy_schedule
 from solver.loading import load_problem
 from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
@@ -101,7 +101,7 @@ def plan(
         problem = load_problem(problem)
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
-    start = greedy_schedule(instance)
+    start = best_start(instance) if params.engine != "greedy" else greedy_schedule(instance)
     result = _run_within(deadline, lambda: _run_engine(instance, params, deadline, start, progress))
     result = _at_least_greedy(instance, start, result)
     return _assemble(

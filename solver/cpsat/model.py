@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.cpsat.constraints import add_all
+from solver.cpsat.lns import STEP_EFFORT_S, fixed_copy, neighbourhoods, order_variables
 from solver.cpsat.objective import level_expression
 from solver.cpsat.variables import Variables, create_variables
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
@@ -23,6 +24,11 @@ from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance
 
 logger = logging.getLogger(__name__)
+
+#: Deterministic seconds of a count level's first full solve before neighbourhood search.
+FIRST_COUNT_EFFORT_S = 1.0
+#: Neighbourhood solves of a count level at most.
+LNS_STEPS = 200
 
 #: Seconds the watchdog waits past the deadline before it stops a solve itself.
 WATCHDOG_GRACE_S = 0.05
@@ -175,21 +181,86 @@ class _CpSatLevels:
         else:
             model.minimize(expr)
         hint(self.built, best)
+        solver = self._solver(spec)
+        status = _solve_guarded(solver, model, self.deadline)
+        logger.info(
+            "cp-sat level %s: %s in %.3fs", spec.name, _STATUS.get(status), solver.wall_time
+        )
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            outcome = LevelOutcome(spec.name, spec.sense, -1, -1, _STATUS.get(status, "UNKNOWN"))
+            return LevelRun(outcome, best, self.deadline.expired())
+        value, bound = round(solver.objective_value), round(solver.best_objective_bound)
+        schedule = extract(self.built, solver)
+        if not is_secondary(spec) and value < bound:
+            return self._search_count_level(spec, solver, schedule, bound)
+        return self._run(spec, value, bound, schedule)
+
+    def _solver(self, spec: LevelSpec) -> cp_model.CpSolver:
         solver = _solver(self.params, self.deadline.remaining_s())
         if is_secondary(spec):
             solver.parameters.relative_gap_limit = self.params.secondary_gap
             solver.parameters.max_deterministic_time = self.params.secondary_effort_s
-        status = _solve_guarded(solver, model, self.deadline)
-        name = _STATUS.get(status, "UNKNOWN")
-        logger.info("cp-sat level %s: %s in %.3fs", spec.name, name, solver.wall_time)
-        clock_stopped = self.deadline.expired()
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return LevelRun(LevelOutcome(spec.name, spec.sense, -1, -1, name), best, clock_stopped)
-        value = round(solver.objective_value)
-        bound = round(solver.best_objective_bound)
-        name = "OPTIMAL" if value == bound else "FEASIBLE"
-        outcome = LevelOutcome(spec.name, spec.sense, value, bound, name)
-        return LevelRun(outcome, extract(self.built, solver), clock_stopped)
+        else:
+            solver.parameters.max_deterministic_time = FIRST_COUNT_EFFORT_S
+        return solver
+
+    def _run(self, spec: LevelSpec, value: int, bound: int, schedule: Schedule) -> LevelRun:
+        status = "OPTIMAL" if value == bound else "FEASIBLE"
+        outcome = LevelOutcome(spec.name, spec.sense, value, bound, status)
+        return LevelRun(outcome, schedule, self.deadline.expired())
+
+    def _search_count_level(
+        self,
+        spec: LevelSpec,
+        first: cp_model.CpSolver,
+        schedule: Schedule,
+        bound: int,
+    ) -> LevelRun:
+        """Seeded neighbourhood search towards the bound, then a full solve to prove it."""
+        instance = self.built.instance
+        values = list(first.response_proto.solution)
+        value = round(first.objective_value)
+        by_order = order_variables(instance, self.built.variables)
+        free_sets = neighbourhoods(schedule.planned, len(instance.orders), self.params.seed)
+        for _ in range(LNS_STEPS):
+            if value >= bound or self.deadline.expired():
+                break
+            trial = fixed_copy(self.built.model, by_order, values, next(free_sets))
+            solver = _solver(self.params, self.deadline.remaining_s())
+            solver.parameters.max_deterministic_time = STEP_EFFORT_S
+            if (
+                _solve_guarded(solver, trial, self.deadline)
+                in (
+                    cp_model.OPTIMAL,
+                    cp_model.FEASIBLE,
+                )
+                and round(solver.objective_value) > value
+            ):
+                value, values = (
+                    round(solver.objective_value),
+                    list(solver.response_proto.solution),
+                )
+                schedule = extract(self.built, solver)
+                free_sets = neighbourhoods(schedule.planned, len(instance.orders), self.params.seed)
+        logger.info(
+            "cp-sat level %s: neighbourhood search reached %d of bound %d", spec.name, value, bound
+        )
+        if value < bound and not self.deadline.expired():
+            return self._prove(spec, schedule, value, bound)
+        return self._run(spec, value, bound, schedule)
+
+    def _prove(self, spec: LevelSpec, schedule: Schedule, value: int, bound: int) -> LevelRun:
+        """A full solve from the best plan found, for the time that is left."""
+        hint(self.built, schedule)
+        solver = _solver(self.params, self.deadline.remaining_s())
+        status = _solve_guarded(solver, self.built.model, self.deadline)
+        if (
+            status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            and round(solver.objective_value) >= value
+        ):
+            value, bound = round(solver.objective_value), round(solver.best_objective_bound)
+            schedule = extract(self.built, solver)
+        return self._run(spec, value, bound, schedule)
 
 
 def solve(
