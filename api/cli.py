@@ -80,6 +80,14 @@ def plan_command(
     balance: Annotated[
         bool, typer.Option("--balance/--no-balance", help="Solve the team-balance level.")
     ] = True,
+    secondary_gap: Annotated[
+        float,
+        typer.Option("--secondary-gap", help="Gap at which finish/balance may stop.", min=0, max=1),
+    ] = 0.005,
+    secondary_effort: Annotated[
+        float,
+        typer.Option("--secondary-effort", help="Effort per finish/balance level (s).", min=0.01),
+    ] = 0.5,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
     verbose: Annotated[
         bool, typer.Option("--verbose", "-v", help="Log progress on stderr.")
@@ -96,7 +104,13 @@ def plan_command(
         )
     engine_name: EngineName = engine  # type: ignore[assignment]
     params = PlanParams(
-        engine=engine_name, time_limit_s=time_limit, seed=seed, num_workers=workers, balance=balance
+        engine=engine_name,
+        time_limit_s=time_limit,
+        seed=seed,
+        num_workers=workers,
+        balance=balance,
+        secondary_gap=secondary_gap,
+        secondary_effort_s=secondary_effort,
     )
     try:
         document = _read(problem)
