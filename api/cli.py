@@ -112,6 +112,10 @@ def plan_command(
         secondary_gap=secondary_gap,
         secondary_effort_s=secondary_effort,
     )
+    if output is not None and not output.parent.resolve().is_dir():
+        _reject(
+            "--output", DocumentError([FieldError("output", f"no such folder: {output.parent}")])
+        )
     try:
         document = _read(problem)
         result = make_plan(load_problem(document), params)

@@ -54,6 +54,17 @@ def _non_blank(value: str) -> str:
 Id = Annotated[str, Field(min_length=1), AfterValidator(_non_blank)]
 
 
+def _whole_number(value: object) -> object:
+    """Accept 15 and 15.0; refuse 15.5, "15" and true."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a whole number, got {value!r}")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{value!r} is not a whole number")
+        return int(value)
+    return value
+
+
 class Frozen(BaseModel):
     """Base of every document model: immutable, unknown fields rejected."""
 
@@ -65,7 +76,9 @@ class Window(Frozen):
 
     start: Timestamp = Field(description="Start of the window (ISO 8601 with offset).")
     end: Timestamp = Field(description="End of the window; end - start is a whole number of slots.")
-    slot_minutes: int = Field(gt=0, le=24 * 60, strict=True, description="Slot length in minutes.")
+    slot_minutes: Annotated[int, BeforeValidator(_whole_number)] = Field(
+        gt=0, le=24 * 60, description="Slot length in minutes (a whole number)."
+    )
 
     @model_validator(mode="after")
     def _whole_slots(self) -> Window:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -44,9 +45,17 @@ class _StringTimesLoader(yaml.SafeLoader):
 
 
 _StringTimesLoader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    first: [
+        (tag, rx)
+        for tag, rx in resolvers
+        if tag not in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:bool")
+    ]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+# Only true/false are booleans: YAML 1.1 would also read NO (Norway), yes, on and off.
+_StringTimesLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def parse_text(text: str, *, yaml_ok: bool) -> Any:
@@ -96,7 +105,7 @@ def _from_validation_error(exc: ValidationError) -> DocumentError:
     errors = []
     for err in exc.errors(include_url=False):
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
-        message = err["msg"].removeprefix("Value error, ")
+        message = err["msg"].removeprefix("Value error, ").replace("valid tuple", "valid list")
         if err["type"] == "missing":
             message = "is required"
         errors.append(FieldError(field_path(loc), message))

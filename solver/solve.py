@@ -64,6 +64,9 @@ def _at_least_greedy(
 
 #: Seconds past the deadline allowed for an engine to hand back its result.
 RETURN_GRACE_S = 0.1
+#: The engine's own deadline comes this much (at most this share of the limit) earlier.
+ENGINE_MARGIN_S = 0.25
+ENGINE_MARGIN_SHARE = 0.05
 
 
 def _run_within(deadline: Deadline, run: Callable[[], EngineResult]) -> EngineResult | None:
@@ -97,12 +100,19 @@ def plan(
     params = params or PlanParams()
     started = time.monotonic()
     deadline = Deadline(started + params.time_limit_s)
+    # The engine aims a little before the deadline so that handing its plan back, the
+    # diagnosis and the KPIs also fit inside the wall-clock limit.
+    engine_deadline = Deadline(
+        deadline.at - min(ENGINE_MARGIN_S, ENGINE_MARGIN_SHARE * params.time_limit_s)
+    )
     if not isinstance(problem, Problem):
         problem = load_problem(problem)
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
     start = best_start(instance) if params.engine != "greedy" else greedy_schedule(instance)
-    result = _run_within(deadline, lambda: _run_engine(instance, params, deadline, start, progress))
+    result = _run_within(
+        deadline, lambda: _run_engine(instance, params, engine_deadline, start, progress)
+    )
     result = _at_least_greedy(instance, start, result)
     return _assemble(
         instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started

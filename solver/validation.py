@@ -296,6 +296,8 @@ def _address_part(ship_to: dict[str, Any], part: str) -> str:
     path = f"ship_to.{part}"
     if isinstance(value, _Missing):
         raise _Defect("INVALID_ADDRESS", path, "missing")
+    if part == "postal_code" and isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # feeds and YAML send ZIP codes as numbers; the format check decides
     if not isinstance(value, str):
         raise _Defect("INVALID_ADDRESS", path, f"{_show(value)} is not a string")
     if not value.strip():

@@ -247,6 +247,8 @@ BROKEN_DOCUMENTS = {
     "slots_do_not_divide_window": (_with(("window", "slot_minutes"), 25), ["window", "25"]),
     "slot_minutes_zero": (_with(("window", "slot_minutes"), 0), ["window.slot_minutes"]),
     "unknown_stage": (_with(("teams", 0, "stage"), "ship"), ["teams[0].stage"]),
+    "slot_minutes_fraction": (_with(("window", "slot_minutes"), 15.5), ["window.slot_minutes"]),
+    "orders_not_a_list": (_with(("orders",), "x"), ["orders", "valid list"]),
     "json_array": ([TINY], ["JSON object"]),
 }
 
@@ -295,3 +297,36 @@ def test_cli_check_rejects_a_broken_problem(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "window.slot_minutes" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_cli_plan_output_in_a_missing_folder_exits_2_before_planning(tmp_path: Path) -> None:
+    """-o into a folder that does not exist is refused up front (exit 2), not after solving."""
+    result = run_cli("plan", DEMO, "-o", tmp_path / "missing" / "plan.json", "-q")
+    assert result.returncode == 2
+    assert "no such folder" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_plan_yaml_keeps_norway_and_numeric_zip(tmp_path: Path) -> None:
+    """YAML 1.1 would read country NO as false and 62701 as a number; both orders plan."""
+    document = copy.deepcopy(TINY)
+    norway = copy.deepcopy(document["orders"][0])
+    norway["id"] = "SO-1002"
+    norway["ship_to"] = {**norway["ship_to"], "country": "NO", "postal_code": "0150"}
+    document["orders"].append(norway)
+    text = json.dumps(document).replace('"country": "NO"', '"country": NO')
+    text = text.replace('"postal_code": "62701"', '"postal_code": 62701')
+    path = tmp_path / "problem.yaml"
+    path.write_text(text, encoding="utf-8")  # JSON is YAML; the two values are now bare
+    result = run_cli("plan", path, "-q")
+    assert result.returncode == 0, result.stderr
+    plan = _checked(document, result.stdout)
+    assert plan["kpis"]["planned"] == 2
+    assert plan["exceptions"] == []
+
+
+def test_cli_plan_accepts_a_whole_float_slot_length(tmp_path: Path) -> None:
+    """slot_minutes 15.0 is the whole number 15, as a spreadsheet export writes it."""
+    result = run_cli("plan", _write(tmp_path, _with(("window", "slot_minutes"), 15.0)), "-q")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["window"]["slot_minutes"] == 15

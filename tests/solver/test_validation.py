@@ -66,7 +66,7 @@ INVALID_ADDRESS_FIELDS = {
     "city_not_a_string": "ship_to.city",
     "postal_code_missing": "ship_to.postal_code",
     "postal_code_blank_other_country": "ship_to.postal_code",
-    "postal_code_number": "ship_to.postal_code",
+    "postal_code_number_short": "ship_to.postal_code",  # 02134 sent as a number: 2134
     "country_missing": "ship_to.country",
     "country_null": "ship_to.country",
     "country_alpha_3": "ship_to.country",
