@@ -9,7 +9,6 @@ traceback. :func:`build_context` puts the parsed plan beside the problem's
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter, defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ from typing import Any, Final
 
 from solver.check_facts import Facts, StockKey
 from solver.domain import parse_timestamp
+from solver.validation import usable_id
 
 _STAGES: Final = ("pick", "pack")
 
@@ -165,7 +165,7 @@ def _parse_task(idx: int, item: object) -> PlanTask | Violation:
     where = f"assignments[{idx}]"
     if not isinstance(item, Mapping):
         return Violation("plan_shape", f"{where} is {_kind(item)}, not an object")
-    order, team, stage = _order_id(item.get("order")), item.get("team"), item.get("stage")
+    order, team, stage = usable_id(item.get("order")), item.get("team"), item.get("stage")
     slot = whole_number(item.get("slot"), minimum=0)
     seconds = whole_number(item.get("seconds"), minimum=0)
     if order is None or not isinstance(team, str) or stage not in _STAGES:
@@ -230,20 +230,10 @@ def _parse_line(item: object) -> PlanLine | None:
 def _parse_exception(idx: int, item: object) -> ClaimedException | Violation:
     if not isinstance(item, Mapping):
         return Violation("plan_shape", f"exceptions[{idx}] is {_kind(item)}, not an object")
-    order = _order_id(item.get("order"))
+    order = usable_id(item.get("order"))
     if order is None:
         return Violation("plan_shape", f"exceptions[{idx}] names no order")
     return ClaimedException(index=idx, order=order, raw=item)
-
-
-def _order_id(value: object) -> str | None:
-    """A non-blank string id, or an integer id as its decimal string (as validation does)."""
-    if isinstance(value, str) and value.strip():
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        with contextlib.suppress(ValueError):  # past Python's int-to-str digit limit
-            return str(value)
-    return None
 
 
 def _kind(value: object) -> str:

@@ -167,11 +167,11 @@ def _build_order(raw: Any, index: int) -> Order:
 
 def _order_name(raw: Any, index: int) -> str:
     """The order's id, or ``orders[<index>]`` when it has no usable one."""
-    order_id = _usable_id(raw.get("id")) if isinstance(raw, dict) else None
+    order_id = usable_id(raw.get("id")) if isinstance(raw, dict) else None
     return f"orders[{index}]" if order_id is None else order_id
 
 
-def _usable_id(value: Any) -> str | None:
+def usable_id(value: Any) -> str | None:
     """A non-blank string id as given, or an integer id (Shopify) as its decimal string."""
     if isinstance(value, str):
         return value if value.strip() else None
@@ -189,7 +189,7 @@ def _decimal(value: int) -> str | None:
 
 
 def _required_id(raw: dict[str, Any], index: int) -> str:
-    order_id = _usable_id(raw.get("id"))
+    order_id = usable_id(raw.get("id"))
     if order_id is None:
         shown = "missing" if "id" not in raw else f"{_show(raw['id'])} is not a usable id"
         problem = f"{shown} (need a non-empty string or an integer)"
