@@ -5,8 +5,9 @@ bound, not proving the bound. CP-SAT's own LNS needs several workers, whose thre
 timing makes plans differ from run to run. Here the neighbourhoods are drawn from a
 seeded generator and each sub-solve has a deterministic-time limit, so the same input
 and settings give the same plan: fix every order outside a random subset (and outside
-the orders still unplanned) to its current value, re-optimise the rest, keep a better
-plan, repeat until the level reaches its bound or the budget is spent.
+the orders still unplanned) to its current value, ask for a strictly better plan (a
+neighbourhood without one is proven so in milliseconds), keep it, repeat until the level
+reaches its bound or the budget is spent.
 """
 
 from __future__ import annotations

@@ -192,7 +192,7 @@ class _CpSatLevels:
         value, bound = round(solver.objective_value), round(solver.best_objective_bound)
         schedule = extract(self.built, solver)
         if not is_secondary(spec) and value < bound:
-            return self._search_count_level(spec, solver, schedule, bound)
+            return self._search_count_level(spec, expr, solver, schedule, bound)
         return self._run(spec, value, bound, schedule)
 
     def _solver(self, spec: LevelSpec) -> cp_model.CpSolver:
@@ -212,6 +212,7 @@ class _CpSatLevels:
     def _search_count_level(
         self,
         spec: LevelSpec,
+        expr: cp_model.LinearExprT,
         first: cp_model.CpSolver,
         schedule: Schedule,
         bound: int,
@@ -226,6 +227,7 @@ class _CpSatLevels:
             if value >= bound or self.deadline.expired():
                 break
             trial = fixed_copy(self.built.model, by_order, values, next(free_sets))
+            trial.add(expr >= value + 1)  # improve or prove this neighbourhood has nothing
             solver = _solver(self.params, self.deadline.remaining_s())
             solver.parameters.max_deterministic_time = STEP_EFFORT_S
             if (
