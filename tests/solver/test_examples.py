@@ -44,6 +44,7 @@ def test_examples_known_codes(name: str) -> None:
     """Codes that no plan choice can change (INVALID_*, PAST_DUE) are exactly as published."""
     document = json.loads((EXAMPLES / name).read_text())
     result = plan(document, PlanParams(time_limit_s=60))
+    assert_plan_valid(document, json.loads(result.to_json()))
     codes = {e.order: e.code for e in result.exceptions}
     for order_id, code in EXPECTED[name]["codes_known_in_advance"].items():
         assert codes.get(order_id) == code, order_id
