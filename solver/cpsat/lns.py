@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Iterator
+from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
@@ -23,8 +23,13 @@ from solver.tasks import Instance
 
 logger = logging.getLogger(__name__)
 
-#: Share of the planned orders set free in one neighbourhood.
-FREE_SHARE = 0.5
+#: Share of the planned orders set free in the first neighbourhood, its bounds, and how
+#: it grows after a proven sub-solve and shrinks after one that ran out of effort.
+INITIAL_SHARE = 0.5
+MIN_SHARE = 0.05
+MAX_SHARE = 0.9
+GROW = 1.25
+SHRINK = 0.8
 #: Deterministic seconds of one neighbourhood solve.
 STEP_EFFORT_S = 0.2
 
@@ -41,14 +46,25 @@ def order_variables(instance: Instance, variables: Variables) -> list[list[cp_mo
     return by_order
 
 
-def neighbourhoods(planned: frozenset[int], num_orders: int, seed: int) -> Iterator[frozenset[int]]:
-    """Endless seeded subsets: every unplanned order, and a share of the planned ones."""
-    rng = random.Random(seed)
-    placed = sorted(planned)
-    free_count = max(1, int(FREE_SHARE * len(placed)))
-    unplanned = frozenset(range(num_orders)) - planned
-    while True:
-        yield unplanned | frozenset(rng.sample(placed, min(free_count, len(placed))))
+@dataclass
+class Neighbourhoods:
+    """Seeded neighbourhoods whose size adapts: a sub-solve that runs out of effort shrinks
+    the next one, a sub-solve that proves quickly (improved or nothing to find) grows it."""
+
+    num_orders: int
+    rng: random.Random
+    share: float = INITIAL_SHARE
+
+    def draw(self, planned: frozenset[int]) -> frozenset[int]:
+        """Every unplanned order, and the current share of the planned ones."""
+        placed = sorted(planned)
+        count = min(len(placed), max(1, round(self.share * len(placed))))
+        unplanned = frozenset(range(self.num_orders)) - planned
+        return unplanned | frozenset(self.rng.sample(placed, count))
+
+    def adapt(self, solved: bool) -> None:
+        factor = GROW if solved else SHRINK
+        self.share = min(MAX_SHARE, max(MIN_SHARE, self.share * factor))
 
 
 def fixed_copy(

@@ -7,6 +7,7 @@ the next one; every solve is hinted with the best schedule so far (the greedy pl
 from __future__ import annotations
 
 import logging
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from solver.cpsat.constraints import add_all
-from solver.cpsat.lns import STEP_EFFORT_S, fixed_copy, neighbourhoods, order_variables
+from solver.cpsat.lns import STEP_EFFORT_S, Neighbourhoods, fixed_copy, order_variables
 from solver.cpsat.objective import level_expression
 from solver.cpsat.variables import Variables, create_variables
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
@@ -222,28 +223,19 @@ class _CpSatLevels:
         values = list(first.response_proto.solution)
         value = round(first.objective_value)
         by_order = order_variables(instance, self.built.variables)
-        free_sets = neighbourhoods(schedule.planned, len(instance.orders), self.params.seed)
+        areas = Neighbourhoods(len(instance.orders), random.Random(self.params.seed))
         for _ in range(LNS_STEPS):
             if value >= bound or self.deadline.expired():
                 break
-            trial = fixed_copy(self.built.model, by_order, values, next(free_sets))
-            trial.add(expr >= value + 1)  # improve or prove this neighbourhood has nothing
+            trial = fixed_copy(self.built.model, by_order, values, areas.draw(schedule.planned))
+            trial.add(expr >= value + 1)  # improve, or prove this neighbourhood has nothing
             solver = _solver(self.params, self.deadline.remaining_s())
             solver.parameters.max_deterministic_time = STEP_EFFORT_S
-            if (
-                _solve_guarded(solver, trial, self.deadline)
-                in (
-                    cp_model.OPTIMAL,
-                    cp_model.FEASIBLE,
-                )
-                and round(solver.objective_value) > value
-            ):
-                value, values = (
-                    round(solver.objective_value),
-                    list(solver.response_proto.solution),
-                )
+            status = _solve_guarded(solver, trial, self.deadline)
+            areas.adapt(status in (cp_model.OPTIMAL, cp_model.INFEASIBLE))
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                value, values = round(solver.objective_value), list(solver.response_proto.solution)
                 schedule = extract(self.built, solver)
-                free_sets = neighbourhoods(schedule.planned, len(instance.orders), self.params.seed)
         logger.info(
             "cp-sat level %s: neighbourhood search reached %d of bound %d", spec.name, value, bound
         )
