@@ -114,14 +114,18 @@ def _done_reason(outcomes: list[LevelOutcome], params: PlanParams) -> str:
     open_levels = [o for o in outcomes if o.status != "OPTIMAL"]
     if not open_levels:
         return "all levels solved to optimality"
-    gaps = ", ".join(
-        f"{o.name} within {(o.value - o.bound) / max(1, abs(o.value)):.2%} of its bound"
-        for o in open_levels
-    )
+    gaps = ", ".join(_gap_text(o) for o in open_levels)
     return (
         f"planned counts proven optimal; {gaps} (secondary gap limit "
         f"{params.secondary_gap:.1%}, effort {params.secondary_effort_s:g} s per level)"
     )
+
+
+def _gap_text(outcome: LevelOutcome) -> str:
+    if outcome.bound <= 0:
+        return f"{outcome.name} {outcome.value} (no bound proven)"
+    gap = (outcome.value - outcome.bound) / max(1, abs(outcome.value))
+    return f"{outcome.name} within {gap:.2%} of its bound"
 
 
 def _stopped(best: Schedule, outcomes: list[LevelOutcome], reason: str) -> EngineResult:

@@ -188,6 +188,14 @@ class _CpSatLevels:
             "cp-sat level %s: %s in %.3fs", spec.name, _STATUS.get(status), solver.wall_time
         )
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            if (
+                status == cp_model.UNKNOWN
+                and not is_secondary(spec)
+                and not self.deadline.expired()
+            ):
+                # The first effort ran out before any plan: keep solving with the time left.
+                planned = best.planned_count(set(spec.order_idxs))
+                return self._prove(spec, best, planned, len(spec.order_idxs))
             outcome = LevelOutcome(spec.name, spec.sense, -1, -1, _STATUS.get(status, "UNKNOWN"))
             return LevelRun(outcome, best, self.deadline.expired())
         value, bound = round(solver.objective_value), round(solver.best_objective_bound)
