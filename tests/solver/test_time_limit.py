@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
-from planning import engine_params, generated_problem, plan_dict
+from planning import DATA, engine_params, generated_problem, plan_checked, plan_dict
 
 from solver.check import assert_plan_valid
 from solver.engine import PlanParams
@@ -39,3 +40,21 @@ def test_time_limit_small_problem_is_solved_well_inside_it() -> None:
     assert_plan_valid(doc, plan_dict(result))
     assert result.solver.status == "OPTIMAL", result.solver.stop_reason
     assert "time limit" not in result.solver.stop_reason
+
+
+def test_time_limit_count_level_keeps_solving_after_its_first_effort(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A first count-level solve that ends on its effort budget without a plan must not end
+    the run: the level keeps solving with the time left (tight-1 still reaches 6/12/11)."""
+    import solver.cpsat.model as cpsat_model
+
+    monkeypatch.setattr(cpsat_model, "FIRST_COUNT_EFFORT_S", 1e-9)
+    doc = json.loads((DATA / "examples" / "tight-1.json").read_text())
+    result = plan_checked(doc, time_limit_s=30)
+    assert result.solver.status == "OPTIMAL", result.solver.stop_reason
+    assert {k: v for k, v in result.kpis.planned_by_priority.items() if v} == {
+        "1": 6,
+        "2": 12,
+        "3": 11,
+    }
