@@ -114,9 +114,7 @@ def plan(
         deadline, lambda: _run_engine(instance, params, engine_deadline, start, progress)
     )
     result = _at_least_greedy(instance, start, result)
-    return _assemble(
-        instance, checked.order_ids, checked.exceptions, result, params, time.monotonic() - started
-    )
+    return _assemble(instance, checked.order_ids, checked.exceptions, result, params, started)
 
 
 def _assemble(
@@ -125,7 +123,7 @@ def _assemble(
     invalid: tuple[PlanException, ...],
     result: EngineResult,
     params: PlanParams,
-    wall_s: float,
+    started: float,
 ) -> Plan:
     assignments = schedule_assignments(instance, result.schedule)
     planned_ids = {instance.orders[o].order_id for o in result.schedule.planned}
@@ -143,7 +141,9 @@ def _assemble(
         assignments=tuple(assignments),
         exceptions=tuple(exceptions),
         kpis=kpis,
-        solver=_report(instance, result, params, wall_s, len(order_ids), len(exceptions)),
+        solver=_report(
+            instance, result, params, time.monotonic() - started, len(order_ids), len(exceptions)
+        ),
     )
 
 
