@@ -1,8 +1,8 @@
 """The fast first plan: by priority, earliest deadline first, earliest slot that fits.
 
 It is the plan returned when time runs out before an exact engine finishes, and the hint
-the exact engines start from. With :func:`fifo_order` as the sequence it is what a
-waveless WMS release does (strict first in, first out by priority).
+the exact engines start from. Given a strict first-in-first-out sequence it is what a
+waveless WMS release does.
 """
 
 from __future__ import annotations
@@ -61,18 +61,6 @@ def best_start(instance: Instance) -> Schedule:
         greedy_schedule(instance, smallest_first_order(instance)),
     ]
     return max(candidates, key=lambda s: lexicographic_key(instance, s.planned))
-
-
-def fifo_order(instance: Instance) -> list[int]:
-    """Strict first in, first out by priority, as a waveless WMS releases work."""
-    return sorted(
-        range(len(instance.orders)),
-        key=lambda o: (
-            not instance.orders[o].pinned,
-            instance.orders[o].priority,
-            instance.orders[o].fifo_rank,
-        ),
-    )
 
 
 def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Schedule:

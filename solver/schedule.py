@@ -39,6 +39,3 @@ class Schedule:
 
     def planned_count(self, order_idxs: frozenset[int] | set[int]) -> int:
         return len(self.planned & order_idxs)
-
-
-EMPTY_SCHEDULE = Schedule(planned=frozenset())

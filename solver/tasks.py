@@ -10,9 +10,10 @@ reason; :mod:`solver.diagnose` gives them their final code once the plan is know
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -21,6 +22,8 @@ from solver.domain import Order, PinnedAssignment, Problem
 from solver.timegrid import last_pack_slot, line_pick_s, pack_s, release_slot, team_capacity_s
 
 IntArray = npt.NDArray[np.int64]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -102,7 +105,6 @@ class Instance:
     orders: tuple[OrderTask, ...]
     unplannable: tuple[Unplannable, ...]
     valid_orders: tuple[Order, ...]
-    pinned_order_ids: frozenset[str] = field(default_factory=frozenset)
 
     @property
     def num_slots(self) -> int:
@@ -285,6 +287,8 @@ def build_instance(problem: Problem, valid_orders: Sequence[Order]) -> Instance:
         _add_order(
             builder, order, pins_by_order.get(order.id, []), stock, stock_by_sku, ranks[order.id]
         )
+    for left_out in builder.unplannable:
+        logger.debug("order %s cannot be planned: %s", left_out.order.id, left_out.reason)
     return Instance(
         problem=problem,
         team_ids=tuple(t.id for t in problem.teams),
@@ -300,7 +304,6 @@ def build_instance(problem: Problem, valid_orders: Sequence[Order]) -> Instance:
         orders=tuple(builder.orders),
         unplannable=tuple(builder.unplannable),
         valid_orders=builder.valid_orders,
-        pinned_order_ids=frozenset(pins_by_order),
     )
 
 
