@@ -9,11 +9,17 @@ from rich.text import Text
 from solver.result import Plan
 
 
+def _table(title: str, *columns: str) -> Table:
+    """A titled table; a column named with a trailing '>' is right-aligned."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        name = column.rstrip(">")
+        table.add_column(name, justify="right" if column.endswith(">") else "left")
+    return table
+
+
 def _priorities_table(plan: Plan) -> Table:
-    table = Table(title="Orders by priority", title_justify="left")
-    table.add_column("priority", justify="right")
-    table.add_column("planned", justify="right")
-    table.add_column("unplanned", justify="right")
+    table = _table("Orders by priority", "priority>", "planned>", "unplanned>")
     keys = sorted(
         set(plan.kpis.planned_by_priority) | set(plan.kpis.backlog_by_priority),
         key=lambda p: (not p.isdigit(), int(p) if p.isdigit() else 0, p),
@@ -32,10 +38,7 @@ def _priorities_table(plan: Plan) -> Table:
 
 
 def _codes_table(plan: Plan) -> Table:
-    table = Table(title="Exceptions by code", title_justify="left")
-    table.add_column("code")
-    table.add_column("orders", justify="right")
-    table.add_column("example")
+    table = _table("Exceptions by code", "code", "orders>", "example")
     for code, count in plan.kpis.backlog_by_code.items():
         example = next(e for e in plan.exceptions if e.code == code)
         table.add_row(code, str(count), f"{example.order}: {example.message}")
@@ -44,11 +47,7 @@ def _codes_table(plan: Plan) -> Table:
 
 def _bottlenecks_table(plan: Plan) -> Table:
     """Where capacity would have to grow: (team, slot) named by CAPACITY exceptions."""
-    table = Table(title="Bottlenecks (CAPACITY)", title_justify="left")
-    table.add_column("team")
-    table.add_column("slot")
-    table.add_column("orders", justify="right")
-    table.add_column("seconds short", justify="right")
+    table = _table("Bottlenecks (CAPACITY)", "team", "slot", "orders>", "seconds short>")
     named: dict[tuple[str, int, str], list[int]] = {}
     for exc in plan.exceptions:
         for b in exc.bottlenecks or ():
@@ -61,10 +60,7 @@ def _bottlenecks_table(plan: Plan) -> Table:
 
 
 def _utilization_table(plan: Plan) -> Table:
-    table = Table(title="Utilization by team", title_justify="left")
-    table.add_column("team")
-    table.add_column("used", justify="right")
-    table.add_column("by slot")
+    table = _table("Utilization by team", "team", "used>", "by slot")
     for team, share in plan.kpis.utilization.items():
         slots = " ".join(
             "  -" if u is None else f"{round(u * 100):3d}"
