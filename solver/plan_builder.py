@@ -14,7 +14,6 @@ from solver.domain import Problem
 from solver.result import AssignedLine, Assignment, Kpis, PlanException
 from solver.schedule import Schedule
 from solver.tasks import Instance
-from solver.timegrid import line_pick_s, pack_s
 
 
 def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignment]:
@@ -60,15 +59,11 @@ def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignm
 def _pinned_assignment(instance: Instance, pin_idx: int) -> Assignment:
     problem = instance.problem
     pin = problem.pinned[pin_idx]
+    lines = None
     if pin.stage == "pick":
         lines = tuple(
             AssignedLine(sku=ln.sku, qty=ln.qty, location=ln.location) for ln in pin.lines or ()
         )
-        seconds = sum(line_pick_s(problem.labor, ln.qty) for ln in pin.lines or ())
-    else:
-        lines = None
-        order = next((o for o in instance.valid_orders if o.id == pin.order), None)
-        seconds = pack_s(problem.labor, sum(ln.qty for ln in order.lines) if order else 0)
     return Assignment(
         order=pin.order,
         stage=pin.stage,
@@ -76,7 +71,7 @@ def _pinned_assignment(instance: Instance, pin_idx: int) -> Assignment:
         team=pin.team,
         slot=pin.slot,
         slot_start=problem.window.slot_start(pin.slot),
-        seconds=seconds,
+        seconds=instance.pinned_s[pin_idx],
         lines=lines,
         pinned=True,
     )

@@ -71,11 +71,11 @@ def _line_zone(
     instance: Instance, left: Leftovers, sku: str, qty: int, used: set[str]
 ) -> str | None:
     """A worked zone to pick the line in: where stock is left, preferring zones in use."""
-    zone_of = {loc.id: loc.zone for loc in instance.problem.locations}
     holding = [
-        (q < qty, zone_of[loc] not in used, zone_of[loc])
-        for (s, loc), q in left.stock.items()
-        if s == sku and q > 0 and instance.pick_teams(instance.zone_ids.index(zone_of[loc]))
+        (left.stock[(sku, loc)] < qty, left.zone_of[loc] not in used, left.zone_of[loc])
+        for loc in left.locations_of.get(sku, ())
+        if left.stock[(sku, loc)] > 0
+        and instance.pick_teams(instance.zone_ids.index(left.zone_of[loc]))
     ]
     return min(holding)[2] if holding else None
 

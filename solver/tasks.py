@@ -105,6 +105,7 @@ class Instance:
     orders: tuple[OrderTask, ...]
     unplannable: tuple[Unplannable, ...]
     valid_orders: tuple[Order, ...]
+    pinned_s: tuple[int, ...] = ()  # work content of each entry of problem.pinned
 
     @property
     def num_slots(self) -> int:
@@ -181,6 +182,8 @@ class _Builder:
         self.lines: list[Line] = []
         self.orders: list[OrderTask] = []
         self.unplannable: list[Unplannable] = []
+        self.orders_by_id = {o.id: o for o in self.valid_orders}
+        self.pinned_s: list[int] = []
 
     def _zone_ids(self) -> tuple[str, ...]:
         zones = {loc.zone for loc in self.problem.locations}
@@ -195,18 +198,19 @@ class _Builder:
         return by_order
 
     def _charge_pinned(self, pin: PinnedAssignment) -> None:
-        team_idx = self.team_idx[pin.team]
+        for line in pin.lines or ():
+            key = (line.sku, line.location)
+            self.free_stock[key] = self.free_stock.get(key, 0) - line.qty
+        seconds = self._pinned_s(pin)
+        self.pinned_s.append(seconds)
+        self.free_capacity_s[self.team_idx[pin.team], pin.slot] -= seconds
+
+    def _pinned_s(self, pin: PinnedAssignment) -> int:
+        """Work content of a pinned task: its lines' picks, or its order's pack."""
         if pin.stage == "pick":
-            for line in pin.lines or ():
-                self.free_stock[(line.sku, line.location)] = (
-                    self.free_stock.get((line.sku, line.location), 0) - line.qty
-                )
-            seconds = sum(line_pick_s(self.problem.labor, ln.qty) for ln in pin.lines or ())
-        else:
-            order = next((o for o in self.valid_orders if o.id == pin.order), None)
-            units = sum(ln.qty for ln in order.lines) if order else 0
-            seconds = pack_s(self.problem.labor, units)
-        self.free_capacity_s[team_idx, pin.slot] -= seconds
+            return sum(line_pick_s(self.problem.labor, ln.qty) for ln in pin.lines or ())
+        order = self.orders_by_id.get(pin.order)
+        return pack_s(self.problem.labor, sum(ln.qty for ln in order.lines) if order else 0)
 
     def stock_records(self) -> tuple[StockRecord, ...]:
         return tuple(
@@ -304,6 +308,7 @@ def build_instance(problem: Problem, valid_orders: Sequence[Order]) -> Instance:
         orders=tuple(builder.orders),
         unplannable=tuple(builder.unplannable),
         valid_orders=builder.valid_orders,
+        pinned_s=tuple(builder.pinned_s),
     )
 
 

@@ -1,19 +1,16 @@
 """Wire the MIP model, solve it level by level under a wall-clock deadline, extract.
 
-The same model and level logic as the CP-SAT backend, in PuLP, solved by HiGHS (CBC when
-HiGHS is missing); see :mod:`solver.mip.backend` for the solver settings.
-
-Levels are solved in order. A count level whose every order is already planned in the
-best schedule so far is fixed without solving. Any other level is solved, warm-started
-from the best schedule so far (the greedy plan first); if the solver proves it optimal,
-it is fixed with a row (``expr >= value`` for a max level, ``<= value`` for a min level)
-before the next level.
+The same model and levels as the CP-SAT backend, in PuLP, solved by HiGHS (CBC when
+HiGHS is missing); see :mod:`solver.mip.backend` for the solver settings. The level
+loop itself is shared with CP-SAT (:func:`solver.levels.run_levels`): count levels are
+solved exactly, each warm-started from the best schedule so far and fixed with a row
+before the next; the secondary levels stop at an absolute gap derived from
+``PlanParams.secondary_gap`` or after ``secondary_effort_s`` seconds.
 
 Time limit. Each solve gets the time left to the deadline and runs in a daemon thread
 that the caller waits on until the deadline plus a small grace; a solve still running
-then is cancelled (``Highs.cancelSolve()``) and abandoned. Whenever a level is not proven
-optimal in time, the engine stops with status FEASIBLE, a stop reason naming the level,
-and the best schedule found so far (the level's incumbent if the solver handed one back).
+then is cancelled (``Highs.cancelSolve()``) and abandoned, and the best schedule so far
+is kept.
 """
 
 from __future__ import annotations
