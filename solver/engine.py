@@ -36,6 +36,14 @@ class PlanParams(BaseModel):
         gt=0,
         description="Effort per secondary level: CP-SAT deterministic seconds, MIP seconds.",
     )
+    exact_limit: int = Field(
+        default=100_000,
+        ge=0,
+        description=(
+            "Largest flat model (pick and pack team-slot choices) solved exactly; larger "
+            "windows get the greedy plan, shifted early, with proven LP bounds."
+        ),
+    )
     log_search: bool = Field(default=False, description="Log the engine's search progress.")
 
 

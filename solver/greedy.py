@@ -11,11 +11,9 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-import numpy as np
-
 from solver.objective_levels import lexicographic_key
 from solver.schedule import PackTask, PickTask, Schedule
-from solver.tasks import Instance, IntArray, OrderTask
+from solver.tasks import Instance, OrderTask
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +22,8 @@ logger = logging.getLogger(__name__)
 class _Ledger:
     """Capacity and stock still free while the greedy plan is built."""
 
-    capacity_s: IntArray
-    stock_qty: IntArray
+    capacity_s: list[list[int]]  # plain lists: scalar access is what the greedy does most
+    stock_qty: list[int]
 
 
 def release_order(instance: Instance) -> list[int]:
@@ -67,8 +65,8 @@ def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Sc
     """Plan orders one by one (release order unless a sequence is given); an order that
     does not fit is skipped."""
     ledger = _Ledger(
-        capacity_s=instance.free_capacity_s.copy(),
-        stock_qty=np.array([s.free_qty for s in instance.stock], dtype=np.int64),
+        capacity_s=instance.free_capacity_s.tolist(),
+        stock_qty=[s.free_qty for s in instance.stock],
     )
     planned: set[int] = set()
     picks: list[PickTask] = []
@@ -140,7 +138,7 @@ def _assign_lines(
     used = {instance.stock[s].zone_idx for s in chosen.values()}
     options = sorted(
         (s for s in line.stock_idxs if zones is None or instance.stock[s].zone_idx in zones),
-        key=lambda s: (instance.stock[s].zone_idx not in used, -int(ledger.stock_qty[s]), s),
+        key=lambda s: (instance.stock[s].zone_idx not in used, -ledger.stock_qty[s], s),
     )
     for stock_idx in options:
         if ledger.stock_qty[stock_idx] - taken[stock_idx] >= line.qty:
@@ -162,8 +160,8 @@ def _earliest_slot(
     best: tuple[int, int, int] | None = None
     for team_idx, slots in zip(teams, slots_of, strict=True):
         for k in slots:
-            if ledger.capacity_s[team_idx, k] >= need_s:
-                cand = (k, -int(ledger.capacity_s[team_idx, k]), team_idx)
+            if ledger.capacity_s[team_idx][k] >= need_s:
+                cand = (k, -ledger.capacity_s[team_idx][k], team_idx)
                 best = cand if best is None or cand < best else best
                 break
     return None if best is None else (best[0], best[2])
@@ -208,7 +206,7 @@ def _place_picks(
             _release(instance, ledger, picks)
             return None
         slot_idx, team_idx = spot
-        ledger.capacity_s[team_idx, slot_idx] -= need_s
+        ledger.capacity_s[team_idx][slot_idx] -= need_s
         line_stock = tuple((li, sources[li]) for li in line_idxs)
         picks.append(PickTask(order_idx, zone_idx, team_idx, slot_idx, line_stock))
     return picks
@@ -227,7 +225,7 @@ def _place_pack(
     if spot is None:
         return None
     slot_idx, team_idx = spot
-    ledger.capacity_s[team_idx, slot_idx] -= order.pack_s
+    ledger.capacity_s[team_idx][slot_idx] -= order.pack_s
     return PackTask(order_idx, team_idx, slot_idx)
 
 
@@ -244,4 +242,4 @@ def _pack_team_ok(
 def _release(instance: Instance, ledger: _Ledger, picks: list[PickTask]) -> None:
     for pick in picks:
         need_s = sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
-        ledger.capacity_s[pick.team_idx, pick.slot_idx] += need_s
+        ledger.capacity_s[pick.team_idx][pick.slot_idx] += need_s

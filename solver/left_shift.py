@@ -15,16 +15,19 @@ from collections import defaultdict
 from solver.greedy import greedy_schedule
 from solver.objective_levels import finish_value, finish_weights
 from solver.schedule import PackTask, PickTask, Schedule
-from solver.tasks import Instance, IntArray
+from solver.tasks import Instance
+
+#: Free seconds per (team, slot), as plain lists (scalar access is what this does most).
+FreeSeconds = list[list[int]]
 
 
-def _load(instance: Instance, schedule: Schedule) -> IntArray:
+def _load(instance: Instance, schedule: Schedule) -> FreeSeconds:
     """Free seconds per (team, slot) once the schedule's tasks are placed."""
-    free_s = instance.free_capacity_s.copy()
+    free_s: FreeSeconds = instance.free_capacity_s.tolist()
     for pick in schedule.picks:
-        free_s[pick.team_idx, pick.slot_idx] -= _pick_s(instance, pick)
+        free_s[pick.team_idx][pick.slot_idx] -= _pick_s(instance, pick)
     for pack in schedule.packs:
-        free_s[pack.team_idx, pack.slot_idx] -= instance.orders[pack.order_idx].pack_s
+        free_s[pack.team_idx][pack.slot_idx] -= instance.orders[pack.order_idx].pack_s
     return free_s
 
 
@@ -33,43 +36,43 @@ def _pick_s(instance: Instance, pick: PickTask) -> int:
 
 
 def _earliest(
-    free_s: IntArray, teams: tuple[int, ...], slots_of: list[tuple[int, ...]], need_s: int
+    free_s: FreeSeconds, teams: tuple[int, ...], slots_of: list[tuple[int, ...]], need_s: int
 ) -> tuple[int, int] | None:
     """The earliest (slot, team) with room; ties to the lowest team index."""
     spots = [
         (k, t)
         for t, slots in zip(teams, slots_of, strict=True)
         for k in slots
-        if free_s[t, k] >= need_s
+        if free_s[t][k] >= need_s
     ]
     return min(spots, default=None)
 
 
-def _shift_picks(instance: Instance, free_s: IntArray, picks: list[PickTask]) -> list[PickTask]:
+def _shift_picks(instance: Instance, free_s: FreeSeconds, picks: list[PickTask]) -> list[PickTask]:
     moved = []
     for pick in picks:
         need_s = _pick_s(instance, pick)
-        free_s[pick.team_idx, pick.slot_idx] += need_s
+        free_s[pick.team_idx][pick.slot_idx] += need_s
         teams = instance.pick_teams(pick.zone_idx)
         slots = [instance.pick_slots(pick.order_idx, t) for t in teams]
         slot_idx, team_idx = _earliest(free_s, teams, slots, need_s) or (
             pick.slot_idx,
             pick.team_idx,
         )
-        free_s[team_idx, slot_idx] -= need_s
+        free_s[team_idx][slot_idx] -= need_s
         moved.append(PickTask(pick.order_idx, pick.zone_idx, team_idx, slot_idx, pick.line_stock))
     return moved
 
 
-def _shift_pack(instance: Instance, free_s: IntArray, pack: PackTask, after: int) -> PackTask:
+def _shift_pack(instance: Instance, free_s: FreeSeconds, pack: PackTask, after: int) -> PackTask:
     need_s = instance.orders[pack.order_idx].pack_s
-    free_s[pack.team_idx, pack.slot_idx] += need_s
+    free_s[pack.team_idx][pack.slot_idx] += need_s
     teams = tuple(
         t for t in instance.pack_teams() if t == pack.team_idx or not instance.team_zone_idxs[t]
     )
     slots = [tuple(k for k in instance.pack_slots(pack.order_idx, t) if k > after) for t in teams]
     slot_idx, team_idx = _earliest(free_s, teams, slots, need_s) or (pack.slot_idx, pack.team_idx)
-    free_s[team_idx, slot_idx] -= need_s
+    free_s[team_idx][slot_idx] -= need_s
     return PackTask(pack.order_idx, team_idx, slot_idx)
 
 

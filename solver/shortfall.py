@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from solver.domain import Order
 from solver.result import Assignment, Bottleneck
 from solver.tasks import Instance, IntArray
@@ -94,8 +96,14 @@ def _best_gap(
     free_s: IntArray, teams: Sequence[int], slots: Sequence[int], need_s: int
 ) -> Gap | None:
     """The (team, slot) that misses the fewest seconds for need_s (an empty slot misses all)."""
-    gaps = [Gap(max(0, need_s - max(0, int(free_s[t, k]))), t, k) for t in teams for k in slots]
-    return min(gaps, key=lambda g: (g.missing_s, g.slot_idx, g.team_idx), default=None)
+    if not teams or not slots:
+        return None
+    team_idxs, slot_idxs = sorted(teams), sorted(slots)
+    missing = np.maximum(0, need_s - free_s[np.ix_(team_idxs, slot_idxs)].clip(min=0))
+    # slot-major, so the first minimum is the earliest slot, then the lowest team index
+    first = int(np.argmin(missing.T.ravel()))
+    slot_pos, team_pos = divmod(first, len(team_idxs))
+    return Gap(int(missing[team_pos, slot_pos]), team_idxs[team_pos], slot_idxs[slot_pos])
 
 
 def _pack_teams(instance: Instance, zones: set[str]) -> tuple[int, ...]:

@@ -20,6 +20,8 @@ from solver.loading import load_problem
 from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
 from solver.result import LevelReport, Plan, PlanException, PlanWindow, SolverReport
+from solver.scale import flat_size
+from solver.scale import solve as scale_solve
 from solver.schedule import Schedule
 from solver.tasks import Instance, build_instance
 from solver.validation import validate_orders
@@ -36,6 +38,11 @@ def _run_engine(
     start: Schedule,
     progress: ProgressFn | None,
 ) -> EngineResult:
+    if params.engine != "greedy" and flat_size(instance) > params.exact_limit:
+        logger.info(
+            "flat model above exact_limit=%d choices: large-window path", params.exact_limit
+        )
+        return scale_solve(instance, params, deadline, start, progress)
     if params.engine == "cp-sat":
         from solver.cpsat.model import solve as cpsat_solve
 
@@ -115,6 +122,40 @@ def plan(
     )
     result = _at_least_greedy(instance, start, result)
     return _assemble(instance, checked.order_ids, checked.exceptions, result, params, started)
+
+
+#: An engine from outside the planner (a benchmark peer): instance, greedy start, deadline.
+ExternalEngine = Callable[[Instance, Schedule, Deadline], EngineResult]
+
+
+def plan_with_engine(
+    problem: Problem | dict[str, Any],
+    engine_name: str,
+    run: ExternalEngine,
+    time_limit_s: float = 30.0,
+) -> Plan:
+    """Plan with an outside engine; validation, diagnosis and KPIs are the planner's own.
+
+    Benchmark peers (the textbook flat models, FIFO dispatch) use this so that their plans
+    are real plan documents that go through the same checker. The greedy start is given
+    to the engine but not kept for it: the plan is exactly what the engine returned.
+    """
+    params = PlanParams(engine="greedy", time_limit_s=time_limit_s)
+    started = time.monotonic()
+    deadline = Deadline(started + time_limit_s)
+    if not isinstance(problem, Problem):
+        problem = load_problem(problem)
+    checked = validate_orders(problem.orders)
+    instance = build_instance(problem, checked.orders)
+    result = _run_within(deadline, lambda: run(instance, greedy_schedule(instance), deadline))
+    if result is None:
+        packed = frozenset(o for o, t in enumerate(instance.orders) if t.pinned_pack is not None)
+        result = EngineResult(
+            Schedule(planned=packed), "UNKNOWN", "wall-clock limit: no plan came back", ()
+        )
+    plan_doc = _assemble(instance, checked.order_ids, checked.exceptions, result, params, started)
+    report = plan_doc.solver.model_copy(update={"engine": engine_name})
+    return plan_doc.model_copy(update={"solver": report})
 
 
 def _assemble(

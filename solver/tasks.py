@@ -10,6 +10,7 @@ reason; :mod:`solver.diagnose` gives them their final code once the plan is know
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import Sequence
@@ -115,15 +116,45 @@ class Instance:
     def num_teams(self) -> int:
         return len(self.team_ids)
 
-    def pick_teams(self, zone_idx: int) -> tuple[int, ...]:
+    @functools.cached_property
+    def _pick_teams_by_zone(self) -> tuple[tuple[int, ...], ...]:
         return tuple(
-            t
-            for t, zones in enumerate(self.team_zone_idxs)
-            if self.team_is_pick[t] and zone_idx in zones
+            tuple(
+                t
+                for t, zones in enumerate(self.team_zone_idxs)
+                if self.team_is_pick[t] and zone_idx in zones
+            )
+            for zone_idx in range(len(self.zone_ids))
         )
 
-    def pack_teams(self) -> tuple[int, ...]:
+    @functools.cached_property
+    def _pack_teams(self) -> tuple[int, ...]:
         return tuple(t for t in range(self.num_teams) if not self.team_is_pick[t])
+
+    @functools.cached_property
+    def _open(self) -> list[list[bool]]:
+        """Per team and slot: does the team have any capacity there (plain lists: fast)."""
+        return [[bool(c > 0) for c in row] for row in self.capacity_s.tolist()]
+
+    @functools.cached_property
+    def _open_slots(self) -> dict[tuple[int, int, int], tuple[int, ...]]:
+        return {}
+
+    def open_slots(self, team_idx: int, first_slot: int, last_slot: int) -> tuple[int, ...]:
+        """Slots in [first_slot, last_slot] where the team has capacity (memoised)."""
+        key = (team_idx, first_slot, last_slot)
+        slots = self._open_slots.get(key)
+        if slots is None:
+            is_open = self._open[team_idx]
+            slots = tuple(k for k in range(first_slot, last_slot + 1) if is_open[k])
+            self._open_slots[key] = slots
+        return slots
+
+    def pick_teams(self, zone_idx: int) -> tuple[int, ...]:
+        return self._pick_teams_by_zone[zone_idx]
+
+    def pack_teams(self) -> tuple[int, ...]:
+        return self._pack_teams
 
     def line_zones(self, line_idx: int) -> tuple[int, ...]:
         return tuple(sorted({self.stock[s].zone_idx for s in self.lines[line_idx].stock_idxs}))
@@ -138,18 +169,12 @@ class Instance:
         last = order.last_pack_slot - 1
         if order.pinned_pack is not None:
             last = min(last, order.pinned_pack[1] - 1)
-        return tuple(
-            k for k in range(order.release_slot, last + 1) if self.capacity_s[team_idx, k] > 0
-        )
+        return self.open_slots(team_idx, order.release_slot, last)
 
     def pack_slots(self, order_idx: int, team_idx: int) -> tuple[int, ...]:
         """Slots where this team can pack the order."""
         order = self.orders[order_idx]
-        return tuple(
-            k
-            for k in range(order.first_pack_slot, order.last_pack_slot + 1)
-            if self.capacity_s[team_idx, k] > 0
-        )
+        return self.open_slots(team_idx, order.first_pack_slot, order.last_pack_slot)
 
     def pack_team_allowed(self, order_idx: int, team_idx: int) -> bool:
         """A pack team with zones packs only orders that can be picked inside them."""
@@ -223,17 +248,28 @@ class _Builder:
             for r in self.problem.inventory
         )
 
+    @functools.cached_property
+    def _open_before(self) -> list[list[int]]:
+        """Per team, how many slots before slot k have capacity (k = 0 .. num_slots)."""
+        counts = np.zeros((len(self.problem.teams), self.window.num_slots + 1), dtype=np.int64)
+        counts[:, 1:] = np.cumsum(self.capacity_s > 0, axis=1)
+        return [[int(c) for c in row] for row in counts]
+
+    def _works_in(self, team_idx: int, first_slot: int, last_slot: int) -> bool:
+        before = self._open_before[team_idx]
+        return before[last_slot + 1] > before[first_slot]
+
     def reachable_zones(self, first_slot: int, last_slot: int) -> frozenset[int]:
         """Zones with a pick team that has capacity in [first_slot, last_slot]."""
         zones: set[int] = set()
         for t, team in enumerate(self.problem.teams):
-            if team.stage == "pick" and self.capacity_s[t, first_slot : last_slot + 1].any():
+            if team.stage == "pick" and self._works_in(t, first_slot, last_slot):
                 zones |= {self.zone_idx[z] for z in team.zones or ()}
         return frozenset(zones)
 
     def pack_reachable(self, first_slot: int, last_slot: int) -> bool:
         return any(
-            team.stage == "pack" and self.capacity_s[t, first_slot : last_slot + 1].any()
+            team.stage == "pack" and self._works_in(t, first_slot, last_slot)
             for t, team in enumerate(self.problem.teams)
         )
 

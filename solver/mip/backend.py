@@ -28,7 +28,6 @@ the time left. CBC gets PuLP's ``warmStart=True``.
 
 from __future__ import annotations
 
-import functools
 import logging
 import math
 import threading
@@ -40,6 +39,7 @@ import numpy as np
 import pulp
 
 from solver.engine import Deadline, PlanParams
+from solver.highs import quiet_highs
 
 logger = logging.getLogger(__name__)
 
@@ -87,24 +87,6 @@ def _highs_warm_start(highs: Any, variables: list[Any]) -> None:
     highs.setSolution(len(variables), indices, values)
 
 
-@functools.cache
-def _quiet_highs_class() -> type[Any]:
-    """highspy.Highs with output off from the start (imported only when HiGHS is used).
-
-    highspy's constructor installs its callback dispatcher, and HiGHS prints its banner on
-    stdout at that moment unless output is already off; the CLI's plan JSON on stdout
-    would start with it.
-    """
-    import highspy
-
-    class QuietHighs(highspy.Highs):
-        def enableCallbacks(self) -> None:  # noqa: N802  # highspy's name
-            self.setOptionValue("output_flag", False)
-            super().enableCallbacks()  # type: ignore[no-untyped-call]  # highspy: unannotated
-
-    return QuietHighs
-
-
 def _highs_options(params: PlanParams, abs_gap: float) -> dict[str, bool | int | float]:
     """Exact (zero gaps unless a secondary level allows one), one thread, the plan's seed.
 
@@ -133,7 +115,7 @@ class _HighsRun(pulp.HiGHS):  # type: ignore[misc]  # PuLP is untyped: its class
         self._effort = effort
 
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802  # PuLP's name
-        highs = _quiet_highs_class()()
+        highs = quiet_highs()
         for name, value in self._options.items():
             highs.setOptionValue(name, value)
         highs.HandleUserInterrupt = True  # makes cancelSolve() effective
