@@ -64,14 +64,19 @@ def best_start(instance: Instance) -> Schedule:
 def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Schedule:
     """Plan orders one by one (release order unless a sequence is given); an order that
     does not fit is skipped."""
-    ledger = _Ledger(
-        capacity_s=instance.free_capacity_s.tolist(),
-        stock_qty=[s.free_qty for s in instance.stock],
-    )
-    planned: set[int] = set()
-    picks: list[PickTask] = []
-    packs: list[PackTask] = []
-    for order_idx in release_order(instance) if sequence is None else sequence:
+    base = Schedule(planned=frozenset())
+    order_idxs = release_order(instance) if sequence is None else sequence
+    return extend_schedule(instance, base, order_idxs)
+
+
+def extend_schedule(instance: Instance, base: Schedule, order_idxs: list[int]) -> Schedule:
+    """Keep ``base`` as it is and place the given orders, in that order, in what it leaves
+    free (capacity and stock); an order that does not fit is skipped."""
+    ledger = _ledger_after(instance, base)
+    planned: set[int] = set(base.planned)
+    picks: list[PickTask] = list(base.picks)
+    packs: list[PackTask] = list(base.packs)
+    for order_idx in order_idxs:
         placed = _place_order(instance, ledger, order_idx)
         if placed is None:
             continue
@@ -82,6 +87,21 @@ def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Sc
             packs.append(order_pack)
     logger.debug("greedy planned %d of %d orders", len(planned), len(instance.orders))
     return Schedule(planned=frozenset(planned), picks=tuple(picks), packs=tuple(packs))
+
+
+def _ledger_after(instance: Instance, base: Schedule) -> _Ledger:
+    """What is free once the base schedule's tasks and stock are taken."""
+    ledger = _Ledger(
+        capacity_s=instance.free_capacity_s.tolist(),
+        stock_qty=[s.free_qty for s in instance.stock],
+    )
+    for pick in base.picks:
+        for line_idx, stock_idx in pick.line_stock:
+            ledger.capacity_s[pick.team_idx][pick.slot_idx] -= instance.lines[line_idx].pick_s
+            ledger.stock_qty[stock_idx] -= instance.lines[line_idx].qty
+    for pack in base.packs:
+        ledger.capacity_s[pack.team_idx][pack.slot_idx] -= instance.orders[pack.order_idx].pack_s
+    return ledger
 
 
 def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> dict[int, int] | None:

@@ -17,12 +17,17 @@ from solver.tasks import Instance
 
 
 def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignment]:
-    """The planned picks and packs, in order of order, stage, zone."""
+    """The planned picks and packs, in order of order, stage, zone.
+
+    Built with ``model_construct``: every value comes from the validated instance, and
+    re-validating tens of thousands of assignments would cost more than planning them.
+    """
     window = instance.problem.window
+    slot_start = [window.slot_start(k) for k in range(instance.num_slots)]
     out = [_pinned_assignment(instance, idx) for idx in range(len(instance.problem.pinned))]
     for pick in schedule.picks:
         lines = tuple(
-            AssignedLine(
+            AssignedLine.model_construct(
                 sku=instance.lines[li].sku,
                 qty=instance.lines[li].qty,
                 location=instance.stock[s].location_id,
@@ -30,13 +35,13 @@ def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignm
             for li, s in pick.line_stock
         )
         out.append(
-            Assignment(
+            Assignment.model_construct(
                 order=instance.orders[pick.order_idx].order_id,
                 stage="pick",
                 zone=instance.zone_ids[pick.zone_idx],
                 team=instance.team_ids[pick.team_idx],
                 slot=pick.slot_idx,
-                slot_start=window.slot_start(pick.slot_idx),
+                slot_start=slot_start[pick.slot_idx],
                 seconds=sum(instance.lines[li].pick_s for li, _ in pick.line_stock),
                 lines=lines,
             )
@@ -44,12 +49,12 @@ def schedule_assignments(instance: Instance, schedule: Schedule) -> list[Assignm
     for pack in schedule.packs:
         order = instance.orders[pack.order_idx]
         out.append(
-            Assignment(
+            Assignment.model_construct(
                 order=order.order_id,
                 stage="pack",
                 team=instance.team_ids[pack.team_idx],
                 slot=pack.slot_idx,
-                slot_start=window.slot_start(pack.slot_idx),
+                slot_start=slot_start[pack.slot_idx],
                 seconds=order.pack_s,
             )
         )

@@ -10,6 +10,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from solver.diagnose import diagnose
@@ -19,12 +20,12 @@ from solver.greedy import best_start, greedy_schedule
 from solver.loading import load_problem
 from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
-from solver.result import LevelReport, Plan, PlanException, PlanWindow, SolverReport
+from solver.result import Assignment, LevelReport, Plan, PlanException, PlanWindow, SolverReport
 from solver.scale import flat_size
 from solver.scale import solve as scale_solve
 from solver.schedule import Schedule
 from solver.tasks import Instance, build_instance
-from solver.validation import validate_orders
+from solver.validation import ValidatedOrders, validate_orders
 
 logger = logging.getLogger(__name__)
 
@@ -98,12 +99,32 @@ def _run_within(deadline: Deadline, run: Callable[[], EngineResult]) -> EngineRe
     return box[0]
 
 
+@dataclass(frozen=True)
+class PlannedWindow:
+    """A plan and what a re-plan of the same window starts from (:mod:`solver.replan`)."""
+
+    problem: Problem
+    validated: ValidatedOrders
+    instance: Instance
+    result: EngineResult
+    plan: Plan
+
+
 def plan(
     problem: Problem | dict[str, Any],
     params: PlanParams | None = None,
     progress: ProgressFn | None = None,
 ) -> Plan:
     """Plan the window. The wall-clock limit covers everything from here to the plan."""
+    return plan_window(problem, params, progress).plan
+
+
+def plan_window(
+    problem: Problem | dict[str, Any],
+    params: PlanParams | None = None,
+    progress: ProgressFn | None = None,
+) -> PlannedWindow:
+    """:func:`plan`, keeping the instance and schedule for a warm-started re-plan."""
     params = params or PlanParams()
     started = time.monotonic()
     deadline = Deadline(started + params.time_limit_s)
@@ -121,7 +142,8 @@ def plan(
         deadline, lambda: _run_engine(instance, params, engine_deadline, start, progress)
     )
     result = _at_least_greedy(instance, start, result)
-    return _assemble(instance, checked.order_ids, checked.exceptions, result, params, started)
+    plan_doc = assemble_plan(instance, checked, result, params, started)
+    return PlannedWindow(problem, checked, instance, result, plan_doc)
 
 
 #: An engine from outside the planner (a benchmark peer): instance, greedy start, deadline.
@@ -153,22 +175,27 @@ def plan_with_engine(
         result = EngineResult(
             Schedule(planned=packed), "UNKNOWN", "wall-clock limit: no plan came back", ()
         )
-    plan_doc = _assemble(instance, checked.order_ids, checked.exceptions, result, params, started)
+    plan_doc = assemble_plan(instance, checked, result, params, started)
     report = plan_doc.solver.model_copy(update={"engine": engine_name})
     return plan_doc.model_copy(update={"solver": report})
 
 
-def _assemble(
+def assemble_plan(
     instance: Instance,
-    order_ids: tuple[str, ...],
-    invalid: tuple[PlanException, ...],
+    validated: ValidatedOrders,
     result: EngineResult,
     params: PlanParams,
     started: float,
+    assignments: list[Assignment] | None = None,
 ) -> Plan:
-    assignments = schedule_assignments(instance, result.schedule)
+    """The plan document of a schedule: assignments, one exception per unplanned order
+    (diagnosed now), KPIs recomputed, and the solver report. ``assignments`` may be given
+    when the caller has them already (a re-plan reuses the previous plan's)."""
+    if assignments is None:
+        assignments = schedule_assignments(instance, result.schedule)
     planned_ids = {instance.orders[o].order_id for o in result.schedule.planned}
     unplanned: list[Order] = [o for o in instance.valid_orders if o.id not in planned_ids]
+    order_ids, invalid = validated.order_ids, validated.exceptions
     exceptions = _in_document_order(
         order_ids, [*invalid, *diagnose(instance, unplanned, assignments)]
     )
