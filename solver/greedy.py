@@ -11,7 +11,6 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 
-from solver.objective_levels import lexicographic_key
 from solver.schedule import PackTask, PickTask, Schedule
 from solver.tasks import Instance, OrderTask
 
@@ -46,19 +45,6 @@ def smallest_first_order(instance: Instance) -> list[int]:
         return (not order.pinned, order.priority, work_s, order.last_pack_slot)
 
     return sorted(range(len(instance.orders)), key=key)
-
-
-def best_start(instance: Instance) -> Schedule:
-    """The lexicographically best of a few greedy passes (deadline order, smallest first).
-
-    Each pass takes milliseconds; under overload the smallest-first pass often plans more
-    orders of a priority, elsewhere the deadline pass wins on how early orders finish.
-    """
-    candidates = [
-        greedy_schedule(instance),
-        greedy_schedule(instance, smallest_first_order(instance)),
-    ]
-    return max(candidates, key=lambda s: lexicographic_key(instance, s.planned))
 
 
 def greedy_schedule(instance: Instance, sequence: list[int] | None = None) -> Schedule:
@@ -263,3 +249,33 @@ def _release(instance: Instance, ledger: _Ledger, picks: list[PickTask]) -> None
     for pick in picks:
         need_s = sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
         ledger.capacity_s[pick.team_idx][pick.slot_idx] += need_s
+
+
+def place_order_at(
+    instance: Instance, ledger: _Ledger, order_idx: int, team_idx: int, slot_idx: int
+) -> tuple[list[PickTask], PackTask | None] | None:
+    """Place an order whose lines can all be picked in the team's zones as one pick by
+    that team in that slot, and its pack as early as it fits after; None if it cannot."""
+    order = instance.orders[order_idx]
+    sources = _assign_by_sku(instance, ledger, order, instance.team_zone_idxs[team_idx])
+    if sources is None:
+        return None
+    zones = {instance.stock[s].zone_idx for s in sources.values()}
+    need_s = sum(instance.lines[li].pick_s for li in sources)
+    if len(zones) != 1 or ledger.capacity_s[team_idx][slot_idx] < need_s:
+        return None
+    ledger.capacity_s[team_idx][slot_idx] -= need_s
+    line_stock = tuple(sorted(sources.items()))
+    picks = [PickTask(order_idx, zones.pop(), team_idx, slot_idx, line_stock)]
+    pack = _place_pack(instance, ledger, order_idx, picks)
+    if pack is None and order.pinned_pack is None:
+        _release(instance, ledger, picks)
+        return None
+    for line_idx, stock_idx in sources.items():
+        ledger.stock_qty[stock_idx] -= instance.lines[line_idx].qty
+    return picks, pack
+
+
+def new_ledger(instance: Instance, base: Schedule) -> _Ledger:
+    """The free capacity and stock a schedule leaves (for passes built on this module)."""
+    return _ledger_after(instance, base)

@@ -16,7 +16,7 @@ from typing import Any
 from solver.diagnose import diagnose
 from solver.domain import Order, Problem
 from solver.engine import Deadline, EngineResult, PlanParams
-from solver.greedy import best_start, greedy_schedule
+from solver.greedy import greedy_schedule
 from solver.loading import load_problem
 from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
@@ -24,6 +24,7 @@ from solver.result import Assignment, LevelReport, Plan, PlanException, PlanWind
 from solver.scale import flat_size
 from solver.scale import solve as scale_solve
 from solver.schedule import Schedule
+from solver.start import first_plan
 from solver.tasks import Instance, build_instance
 from solver.validation import ValidatedOrders, validate_orders
 
@@ -70,6 +71,8 @@ def _at_least_greedy(
     return result
 
 
+#: Share of the time limit the first-plan passes may take at most.
+START_SHARE = 0.3
 #: Seconds past the deadline allowed for an engine to hand back its result.
 RETURN_GRACE_S = 0.1
 #: The engine's own deadline comes this much (at most this share of the limit) earlier.
@@ -137,7 +140,15 @@ def plan_window(
         problem = load_problem(problem)
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
-    start = best_start(instance) if params.engine != "greedy" else greedy_schedule(instance)
+    start_deadline = Deadline(started + START_SHARE * params.time_limit_s)
+    start = (
+        first_plan(instance, start_deadline)
+        if params.engine != "greedy"
+        else greedy_schedule(instance)
+    )
+    if progress is not None:
+        # the first plan exists now: planned orders against every order the document has
+        progress("start", float(len(start.planned)), float(len(checked.order_ids)))
     result = _run_within(
         deadline, lambda: _run_engine(instance, params, engine_deadline, start, progress)
     )

@@ -134,17 +134,18 @@ def test_mip_balance_level_skipped_when_disabled() -> None:
 
 
 def test_mip_progress_reports_each_solved_level() -> None:
-    """One progress call per level the solver ran, with the reported value and bound. On
-    tight-1 the greedy start already plans every priority-1 and -2 order (6 and 12), so
-    those levels are fixed without a solve and make no call."""
+    """A "start" call for the greedy plan, then one per level the solver ran, with the
+    reported value and bound. On tight-1 the greedy start already plans every priority-1
+    and -2 order (6 and 12), so those levels are fixed without a solve and make no call."""
     calls: list[tuple[str, float, float]] = []
     document = _document("tight-1.json")
     params = PlanParams(engine="mip", time_limit_s=60)
     result = plan(document, params, progress=lambda *call: calls.append(call))
     assert_plan_valid(document, plan_dict(result))
     reported = [(lv.name, float(lv.value), float(lv.bound)) for lv in result.solver.levels]
-    assert [name for name, _, _ in calls] == ["priority-3", "finish", "balance"]
-    assert set(calls) <= set(reported)
+    assert [name for name, _, _ in calls] == ["start", "priority-3", "finish", "balance"]
+    assert calls[0][2] == len(document["orders"])
+    assert set(calls[1:]) <= set(reported)
 
 
 def test_mip_cbc_fallback_matches_highs(monkeypatch: pytest.MonkeyPatch) -> None:
