@@ -175,6 +175,53 @@ def schema_command(
     sys.stdout.write(json.dumps(schemas[document](), indent=2) + "\n")
 
 
+@app.command("bench")
+def bench_command(
+    suite: Annotated[
+        str, typer.Option("--suite", help="quick (a few minutes) or full (every instance).")
+    ] = "quick",
+    peers: Annotated[
+        bool, typer.Option("--peers/--no-peers", help="Also run the peers and print ratios.")
+    ] = True,
+    only: Annotated[
+        list[str] | None,
+        typer.Option("--only", help="Only instances whose name contains this (repeatable)."),
+    ] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the tables as Markdown here.")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    """Run the seeded benchmark suite with Zero Backlog and its peers; print one table."""
+    from scenarios.bench import run_bench
+    from scenarios.bench.report import markdown as bench_markdown
+    from scenarios.bench.report import rich_tables
+
+    _setup_logging(verbose)
+    if suite not in ("quick", "full"):
+        _reject("bench", DocumentError([FieldError("suite", "use quick or full")]))
+    if markdown is not None and not markdown.parent.is_dir():
+        _reject("bench", DocumentError([FieldError("markdown", f"no folder {markdown.parent}")]))
+    console = _stderr()
+    done = run_bench(
+        "quick" if suite == "quick" else "full",
+        with_peers=peers,
+        only=only or (),
+        on_result=lambda r: console.print(
+            f"{r.instance} / {r.runner}: {r.planned}/{r.orders} planned, {r.total_s:.2f} s"
+        ),
+    )
+    output = Console()
+    for table in rich_tables(done.cases, done.results):
+        output.print(table)
+    if markdown is not None:
+        command = "zero-backlog " + " ".join(sys.argv[1:])
+        markdown.write_text(bench_markdown(suite, command, done.cases, done.results))
+    if not all(r.valid for r in done.results):
+        console.print("[red]a plan failed the checker[/red]")
+        raise typer.Exit(EXIT_INTERNAL)
+
+
 def main() -> None:
     """Entry point: run the app, turning unexpected errors into exit code 1."""
     try:

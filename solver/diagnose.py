@@ -41,8 +41,11 @@ def _exception_after_plan(instance: Instance, left: Leftovers, order: Order) -> 
     if short is not None:
         sku, qty = short
         needed = sum(line.qty for line in order.lines if line.sku == sku)
-        remaining = sum(q for q in left.rooms(sku, None) if q > 0)
-        message = f"{sku} short by {qty}: the order needs {needed}, the plan leaves {remaining}"
+        rooms = [q for q in left.rooms(sku, None) if q > 0]
+        message = f"{sku} short by {qty}: the order needs {needed}, the plan leaves {sum(rooms)}"
+        if sum(rooms) >= needed:
+            # enough in all, but a line is picked whole from one location
+            message += f" spread over {len(rooms)} locations, at most {max(rooms)} in one"
         return _exception(order, "STOCKOUT", message, sku=sku, short_qty=qty)
     reason = no_eligible_team_reason(instance, left, order)
     if reason is not None:
