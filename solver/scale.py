@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from solver.bounds import count_bounds, finish_bound
 from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
+from solver.finish_bound import finish_lp_bound
 from solver.left_shift import early_start
 from solver.objective_levels import LevelSpec, balance_peaks, finish_value, level_specs
 from solver.schedule import Schedule
@@ -49,11 +50,18 @@ def _count_outcomes(
 
 
 def _finish_outcome(
-    instance: Instance, specs: list[LevelSpec], counts: list[LevelOutcome], schedule: Schedule
+    instance: Instance,
+    specs: list[LevelSpec],
+    counts: list[LevelOutcome],
+    schedule: Schedule,
+    deadline: Deadline,
 ) -> LevelOutcome:
     value = finish_value(instance, schedule)
     priority = [(s, c.value) for s, c in zip(specs, counts, strict=True) if s.name != "pinned"]
-    bound = finish_bound(instance, [s for s, _ in priority], [v for _, v in priority])
+    levels, planned = [s for s, _ in priority], [v for _, v in priority]
+    bound = finish_bound(instance, levels, planned)
+    if not deadline.expired():
+        bound = max(bound, finish_lp_bound(instance, levels, planned, deadline.remaining_s()) or 0)
     return LevelOutcome("finish", "min", value, bound, "OPTIMAL" if value <= bound else "FEASIBLE")
 
 
@@ -68,7 +76,7 @@ def solve(
     schedule = early_start(instance, start, start)
     count_specs = [s for s in level_specs(instance) if s.sense == "max"]
     outcomes = _count_outcomes(instance, count_specs, schedule, deadline)
-    outcomes.append(_finish_outcome(instance, count_specs, outcomes, schedule))
+    outcomes.append(_finish_outcome(instance, count_specs, outcomes, schedule, deadline))
     if params.balance:
         peaks = sum(balance_peaks(instance, schedule))
         outcomes.append(LevelOutcome("balance", "min", peaks, 0, "FEASIBLE"))
