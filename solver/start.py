@@ -27,15 +27,37 @@ logger = logging.getLogger(__name__)
 
 #: Windows up to this many orders get the bin passes when first fit leaves some out.
 BIN_PASSES_MAX_ORDERS = 500
+#: Bin completion looks for a plan with every order in; it runs only when first fit
+#: misses a few (a fifth of the orders, at least 5) and each stage has the capacity for all
+#: the work, and for at most this many seconds.
+COMPLETION_MAX_S = 3.0
+
+
+def _work_fits(instance: Instance) -> bool:
+    """Each stage's free capacity holds all its work (needed for every order to fit)."""
+    pick_s = sum(line.pick_s for line in instance.lines)
+    pack_s = sum(order.pack_s for order in instance.orders)
+    capacity = instance.free_capacity_s.clip(min=0)
+    is_pick = list(instance.team_is_pick)
+    pick_cap = sum(int(capacity[t].sum()) for t in range(instance.num_teams) if is_pick[t])
+    pack_cap = sum(int(capacity[t].sum()) for t in range(instance.num_teams) if not is_pick[t])
+    return pick_s <= pick_cap and pack_s <= pack_cap
 
 
 def first_plan(instance: Instance, deadline: Deadline | None = None) -> Schedule:
     """The lexicographically best of the passes that fit in the deadline."""
     candidates = [greedy_schedule(instance), greedy_schedule(instance, smallest_first(instance))]
     best = max(candidates, key=lambda s: lexicographic_key(instance, s.planned))
-    if len(best.planned) == len(instance.orders) or len(instance.orders) > BIN_PASSES_MAX_ORDERS:
+    missed = len(instance.orders) - len(best.planned)
+    if missed == 0 or len(instance.orders) > BIN_PASSES_MAX_ORDERS:
         return best
-    for extra in (fill_schedule(instance), completion_schedule(instance, deadline)):
+    passes = [fill_schedule(instance)]
+    if missed <= max(5, len(instance.orders) // 5) and _work_fits(instance):
+        budget = Deadline.after(COMPLETION_MAX_S)
+        if deadline is not None and deadline.at < budget.at:
+            budget = deadline
+        passes.append(completion_schedule(instance, budget))
+    for extra in passes:
         if extra is not None and lexicographic_key(instance, extra.planned) > lexicographic_key(
             instance, best.planned
         ):
@@ -65,10 +87,18 @@ def completion_schedule(instance: Instance, deadline: Deadline | None = None) ->
         if instance.team_is_pick[t] and instance.free_capacity_s[t, k] > 0
     ]
 
+    allowed = [
+        {
+            (t, k)
+            for t in range(instance.num_teams)
+            if instance.team_is_pick[t] and _one_pick_team(instance, o, t)
+            for k in instance.pick_slots(o, t)
+        }
+        for o in range(len(instance.orders))
+    ]
+
     def eligible(order_idx: int, where: Bin) -> bool:
-        return where.slot_idx in instance.pick_slots(order_idx, where.team_idx) and _one_pick_team(
-            instance, order_idx, where.team_idx
-        )
+        return (where.team_idx, where.slot_idx) in allowed[order_idx]
 
     found = complete(bins, [s // unit for s in sizes], eligible, deadline)
     if found is None:
