@@ -182,7 +182,11 @@ def plan_with_engine(
     instance = build_instance(problem, checked.orders)
     result = _run_within(deadline, lambda: run(instance, greedy_schedule(instance), deadline))
     if result is None:
-        packed = frozenset(o for o, t in enumerate(instance.orders) if t.pinned_pack is not None)
+        packed = frozenset(
+            o
+            for o, t in enumerate(instance.orders)
+            if t.pinned_pack is not None and not t.line_idxs
+        )
         result = EngineResult(
             Schedule(planned=packed), "UNKNOWN", "wall-clock limit: no plan came back", ()
         )

@@ -6,11 +6,21 @@ import json
 import time
 
 import pytest
-from planning import DATA, engine_params, generated_problem, plan_checked, plan_dict
+from planning import (
+    DATA,
+    engine_params,
+    generated_problem,
+    order,
+    plan_checked,
+    plan_dict,
+    tiny_problem,
+)
 
 from solver.check import assert_plan_valid
-from solver.engine import PlanParams
-from solver.solve import plan
+from solver.engine import Deadline, EngineResult, PlanParams
+from solver.schedule import Schedule
+from solver.solve import plan, plan_with_engine
+from solver.tasks import Instance
 
 TIME_LIMIT_S = 0.2
 #: Generous on purpose: building the model and the plan document also take time.
@@ -58,3 +68,36 @@ def test_time_limit_count_level_keeps_solving_after_its_first_effort(
         "2": 12,
         "3": 11,
     }
+
+
+def test_plan_with_engine_overrun_still_gives_a_valid_plan() -> None:
+    """An outside engine that never returns in time: the plan keeps pinned work, counts an
+    order with a pinned pack as planned only when nothing of it is left to pick, and
+    passes the checker."""
+
+    doc = tiny_problem(
+        locations=[{"id": "A-01-01", "zone": "A"}, {"id": "B-01-01", "zone": "B"}],
+        inventory=[
+            {"sku": "SKU-1", "location": "A-01-01", "on_hand": 10},
+            {"sku": "SKU-2", "location": "B-01-01", "on_hand": 10},
+        ],
+        teams=[
+            {"id": "pick-A", "stage": "pick", "zones": ["A"], "headcount": 1},
+            {"id": "pick-B", "stage": "pick", "zones": ["B"], "headcount": 1},
+            {"id": "pack-1", "stage": "pack", "headcount": 1},
+        ],
+        orders=[order("SO-1", ("SKU-1", 2), ("SKU-2", 1)), order("SO-2", ("SKU-2", 1))],
+        pinned=[
+            {"order": "SO-1", "stage": "pick", "team": "pick-A", "slot": 0, "zone": "A",
+             "lines": [{"sku": "SKU-1", "qty": 2, "location": "A-01-01"}]},
+            {"order": "SO-1", "stage": "pack", "team": "pack-1", "slot": 2},
+        ],
+    )  # fmt: skip
+
+    def sleeper(_instance: Instance, start: Schedule, deadline: Deadline) -> EngineResult:
+        time.sleep(deadline.remaining_s() + 0.5)
+        return EngineResult(start, "FEASIBLE", "too late", ())
+
+    result = plan_with_engine(doc, "sleeper", sleeper, time_limit_s=0.3)
+    assert result.solver.status == "UNKNOWN"
+    assert_plan_valid(doc, plan_dict(result))
