@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from solver.schedule import Schedule
+
+logger = logging.getLogger(__name__)
 
 EngineName = Literal["cp-sat", "mip", "greedy"]
 
@@ -83,3 +88,29 @@ class EngineResult:
     status: str  # OPTIMAL, FEASIBLE, UNKNOWN
     stop_reason: str
     levels: tuple[LevelOutcome, ...]
+
+
+#: Seconds past the deadline allowed for an engine to hand back its result.
+RETURN_GRACE_S = 0.1
+
+
+def run_within(deadline: Deadline, run: Callable[[], EngineResult]) -> EngineResult | None:
+    """Run an engine in a worker thread; give up on it at the deadline (it stops itself)."""
+    box: list[EngineResult] = []
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            box.append(run())
+        except BaseException as exc:  # re-raised in the caller's thread
+            failure.append(exc)
+
+    worker = threading.Thread(target=target, name="zero-backlog-engine", daemon=True)
+    worker.start()
+    worker.join(timeout=deadline.remaining_s() + RETURN_GRACE_S)
+    if failure:
+        raise failure[0]
+    if worker.is_alive():
+        logger.warning("engine overran the wall-clock limit; its result is not waited for")
+        return None
+    return box[0]

@@ -7,7 +7,6 @@ raises (:class:`solver.loading.DocumentError`), before anything is planned.
 from __future__ import annotations
 
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +14,13 @@ from typing import Any
 
 from solver.diagnose import diagnose
 from solver.domain import Order, Problem
-from solver.engine import Deadline, EngineResult, PlanParams
+from solver.engine import Deadline, EngineResult, PlanParams, run_within
 from solver.greedy import greedy_schedule
 from solver.loading import load_problem
 from solver.objective_levels import lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
+from solver.portfolio import run_engine
 from solver.result import Assignment, LevelReport, Plan, PlanException, PlanWindow, SolverReport
-from solver.scale import flat_size
-from solver.scale import solve as scale_solve
 from solver.schedule import Schedule
 from solver.start import first_plan
 from solver.tasks import Instance, build_instance
@@ -31,29 +29,6 @@ from solver.validation import ValidatedOrders, validate_orders
 logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, float, float], None]
-
-
-def _run_engine(
-    instance: Instance,
-    params: PlanParams,
-    deadline: Deadline,
-    start: Schedule,
-    progress: ProgressFn | None,
-) -> EngineResult:
-    if params.engine != "greedy" and flat_size(instance) > params.exact_limit:
-        logger.info(
-            "flat model above exact_limit=%d choices: large-window path", params.exact_limit
-        )
-        return scale_solve(instance, params, deadline, start, progress)
-    if params.engine == "cp-sat":
-        from solver.cpsat.model import solve as cpsat_solve
-
-        return cpsat_solve(instance, params, deadline, start, progress)
-    if params.engine == "mip":
-        from solver.mip.model import solve as mip_solve
-
-        return mip_solve(instance, params, deadline, start, progress)
-    return EngineResult(start, "GREEDY", "greedy engine: first in, first out, earliest slot", ())
 
 
 def _at_least_greedy(
@@ -73,33 +48,9 @@ def _at_least_greedy(
 
 #: Share of the time limit the first-plan passes may take at most.
 START_SHARE = 0.3
-#: Seconds past the deadline allowed for an engine to hand back its result.
-RETURN_GRACE_S = 0.1
 #: The engine's own deadline comes this much (at most this share of the limit) earlier.
 ENGINE_MARGIN_S = 0.25
 ENGINE_MARGIN_SHARE = 0.05
-
-
-def _run_within(deadline: Deadline, run: Callable[[], EngineResult]) -> EngineResult | None:
-    """Run an engine in a worker thread; give up on it at the deadline (it stops itself)."""
-    box: list[EngineResult] = []
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(run())
-        except BaseException as exc:  # re-raised in the caller's thread
-            failure.append(exc)
-
-    worker = threading.Thread(target=target, name="zero-backlog-engine", daemon=True)
-    worker.start()
-    worker.join(timeout=deadline.remaining_s() + RETURN_GRACE_S)
-    if failure:
-        raise failure[0]
-    if worker.is_alive():
-        logger.warning("engine overran the wall-clock limit; returning the greedy plan")
-        return None
-    return box[0]
 
 
 @dataclass(frozen=True)
@@ -149,8 +100,8 @@ def plan_window(
     if progress is not None:
         # the first plan exists now: planned orders against every order the document has
         progress("start", float(len(start.planned)), float(len(checked.order_ids)))
-    result = _run_within(
-        deadline, lambda: _run_engine(instance, params, engine_deadline, start, progress)
+    result = run_within(
+        deadline, lambda: run_engine(instance, params, engine_deadline, start, progress)
     )
     result = _at_least_greedy(instance, start, result)
     plan_doc = assemble_plan(instance, checked, result, params, started)
@@ -180,7 +131,7 @@ def plan_with_engine(
         problem = load_problem(problem)
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
-    result = _run_within(deadline, lambda: run(instance, greedy_schedule(instance), deadline))
+    result = run_within(deadline, lambda: run(instance, greedy_schedule(instance), deadline))
     if result is None:
         packed = frozenset(
             o
