@@ -50,10 +50,11 @@ class _Class:
     window: range
     pick_s: float
     pack_s: float
+    order_idx: int = -1  # set only when orders are not aggregated
 
 
 def _classes(
-    instance: Instance, specs: list[LevelSpec]
+    instance: Instance, specs: list[LevelSpec], aggregate: bool = True
 ) -> tuple[dict[_Class, int], float, list[int]]:
     """Orders per class, the finish value of completing all late, pinned packs per level."""
     weights = finish_weights(instance)
@@ -70,17 +71,26 @@ def _classes(
                 fixed += 1
                 continue
             constant += weights[o] * late
-            key = _Class(level, weights[o], _pack_window(instance, o), *_work(instance, o))
+            key = _Class(
+                level, weights[o], _pack_window(instance, o), *_work(instance, o),
+                order_idx=-1 if aggregate else o,
+            )  # fmt: skip
             members[key] = members.get(key, 0) + 1
         fixed_by_spec.append(fixed)
     return members, constant, fixed_by_spec
 
 
 def finish_lp_bound(
-    instance: Instance, specs: list[LevelSpec], counts: list[int], time_limit_s: float
+    instance: Instance,
+    specs: list[LevelSpec],
+    counts: list[int],
+    time_limit_s: float,
+    aggregate: bool = True,
 ) -> int | None:
-    """Lower bound on the finish level for plans with these counts per priority level."""
-    members, constant, fixed_by_spec = _classes(instance, specs)
+    """Lower bound on the finish level for plans with these counts per priority level.
+
+    ``aggregate=False`` gives every order its own columns (the plain LP, for tests)."""
+    members, constant, fixed_by_spec = _classes(instance, specs, aggregate)
     classes = sorted(members, key=lambda c: (c.level, -c.weight, c.window.start, c.pick_s))
     class_col = [(idx, k) for idx, c in enumerate(classes) for k in c.window]
     if not class_col:

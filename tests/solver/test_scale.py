@@ -96,3 +96,24 @@ def test_scale_zero_backlog_is_proven_without_lp() -> None:
     assert _levels(result)["priority-1"].status == "OPTIMAL"
     finish = _levels(result)["finish"]
     assert finish.bound <= finish.value
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_finish_lp_aggregated_equals_plain(seed: int) -> None:
+    """Interchangeable orders share columns: the aggregated LP has the plain LP's optimum."""
+    from solver.finish_bound import finish_lp_bound
+    from solver.loading import load_problem
+    from solver.objective_levels import level_specs
+    from solver.start import first_plan
+    from solver.tasks import build_instance
+    from solver.validation import validate_orders
+
+    problem = load_problem(generate_problem(GeneratorSpec(seed=seed, num_orders=150)))
+    instance = build_instance(problem, validate_orders(problem.orders).orders)
+    specs = [s for s in level_specs(instance) if s.sense == "max" and s.name != "pinned"]
+    plan_now = first_plan(instance)
+    counts = [plan_now.planned_count(set(s.order_idxs)) for s in specs]
+    aggregated = finish_lp_bound(instance, specs, counts, 10.0)
+    plain = finish_lp_bound(instance, specs, counts, 10.0, aggregate=False)
+    assert aggregated is not None
+    assert aggregated == plain
