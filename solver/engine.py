@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,19 +54,46 @@ class PlanParams(BaseModel):
 
 @dataclass(frozen=True)
 class Deadline:
-    """A wall-clock deadline on the monotonic clock."""
+    """A wall-clock deadline on the monotonic clock, that a stop signal can bring forward.
+
+    ``stop`` (optional) is set by whoever wants the plan now (a cancelled job): the deadline
+    then counts as passed, and every solve polling it ends with the best plan so far.
+    """
 
     at: float
+    stop: threading.Event | None = field(default=None, compare=False)
 
     @classmethod
-    def after(cls, seconds: float) -> Deadline:
-        return cls(time.monotonic() + seconds)
+    def after(cls, seconds: float, stop: threading.Event | None = None) -> Deadline:
+        return cls(time.monotonic() + seconds, stop)
+
+    def earlier(self, seconds: float) -> Deadline:
+        """This deadline moved ``seconds`` earlier, with the same stop signal."""
+        return Deadline(self.at - seconds, self.stop)
+
+    def stopped(self) -> bool:
+        return self.stop is not None and self.stop.is_set()
 
     def remaining_s(self) -> float:
+        if self.stopped():
+            return 0.0
         return max(0.0, self.at - time.monotonic())
 
     def expired(self) -> bool:
         return self.remaining_s() <= 0.0
+
+
+def watch(deadline: Deadline, done: threading.Event, on_expiry: Callable[[], None]) -> None:
+    """Call ``on_expiry`` once the deadline passes (or is stopped), unless ``done`` is set
+    first; run it in a daemon thread. Polls, so a stop signal is seen within 20 ms."""
+
+    def poll() -> None:
+        while not done.wait(min(0.02, max(deadline.remaining_s(), 0.001))):
+            if deadline.expired():
+                on_expiry()
+                return
+
+    threading.Thread(target=poll, name="zero-backlog-watchdog", daemon=True).start()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ raises (:class:`solver.loading.DocumentError`), before anything is planned.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -77,21 +78,25 @@ def plan_window(
     problem: Problem | dict[str, Any],
     params: PlanParams | None = None,
     progress: ProgressFn | None = None,
+    stop: threading.Event | None = None,
 ) -> PlannedWindow:
-    """:func:`plan`, keeping the instance and schedule for a warm-started re-plan."""
+    """:func:`plan`, keeping the instance and schedule for a warm-started re-plan.
+
+    Setting ``stop`` (from another thread) ends the solve early with the best plan so far,
+    as the time limit would."""
     params = params or PlanParams()
     started = time.monotonic()
-    deadline = Deadline(started + params.time_limit_s)
+    deadline = Deadline(started + params.time_limit_s, stop)
     # The engine aims a little before the deadline so that handing its plan back, the
     # diagnosis and the KPIs also fit inside the wall-clock limit.
-    engine_deadline = Deadline(
-        deadline.at - min(ENGINE_MARGIN_S, ENGINE_MARGIN_SHARE * params.time_limit_s)
+    engine_deadline = deadline.earlier(
+        min(ENGINE_MARGIN_S, ENGINE_MARGIN_SHARE * params.time_limit_s)
     )
     if not isinstance(problem, Problem):
         problem = load_problem(problem)
     checked = validate_orders(problem.orders)
     instance = build_instance(problem, checked.orders)
-    start_deadline = Deadline(started + START_SHARE * params.time_limit_s)
+    start_deadline = Deadline(started + START_SHARE * params.time_limit_s, stop)
     start = (
         first_plan(instance, start_deadline)
         if params.engine != "greedy"

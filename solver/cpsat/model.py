@@ -18,7 +18,7 @@ from solver.cpsat.constraints import add_all
 from solver.cpsat.lns import STEP_EFFORT_S, Neighbourhoods, fixed_copy, order_variables
 from solver.cpsat.objective import level_expression
 from solver.cpsat.variables import Variables, create_variables
-from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams
+from solver.engine import Deadline, EngineResult, LevelOutcome, PlanParams, watch
 from solver.levels import LevelRun, is_secondary, run_levels
 from solver.objective_levels import LevelSpec, balance_peaks
 from solver.schedule import PackTask, PickTask, Schedule
@@ -31,8 +31,6 @@ FIRST_COUNT_EFFORT_S = 1.0
 #: Neighbourhood solves of a count level at most.
 LNS_STEPS = 200
 
-#: Seconds the watchdog waits past the deadline before it stops a solve itself.
-WATCHDOG_GRACE_S = 0.05
 
 ProgressFn = Callable[[str, float, float], None]
 
@@ -69,14 +67,14 @@ def _solver(params: PlanParams, time_s: float) -> cp_model.CpSolver:
 def _solve_guarded(
     solver: cp_model.CpSolver, model: cp_model.CpModel, deadline: Deadline
 ) -> cp_model.CpSolverStatus:
-    """Solve, with a watchdog that stops the search at the wall-clock deadline."""
-    watchdog = threading.Timer(deadline.remaining_s() + WATCHDOG_GRACE_S, solver.stop_search)
-    watchdog.daemon = True
-    watchdog.start()
+    """Solve, with a watchdog that stops the search at the wall-clock deadline (or at once
+    when the deadline's stop signal is set)."""
+    done = threading.Event()
+    watch(deadline, done, solver.stop_search)
     try:
         return solver.solve(model)
     finally:
-        watchdog.cancel()
+        done.set()
 
 
 def hint(built: CpSatModel, schedule: Schedule) -> None:

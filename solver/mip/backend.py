@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+import time
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -218,7 +219,9 @@ def solve_until(
 
     thread = threading.Thread(target=target, name="mip-level-solve", daemon=True)
     thread.start()
-    thread.join(deadline.remaining_s() + WATCHDOG_GRACE_S)
+    give_up = time.monotonic() + deadline.remaining_s() + WATCHDOG_GRACE_S
+    while thread.is_alive() and not deadline.stopped() and time.monotonic() < give_up:
+        thread.join(0.02)  # polled, so that a stop signal cancels the solve at once
     if thread.is_alive():
         handle.cancel()
         logger.info("mip solve still running at the deadline: cancelled")

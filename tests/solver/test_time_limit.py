@@ -101,3 +101,23 @@ def test_plan_with_engine_overrun_still_gives_a_valid_plan() -> None:
     result = plan_with_engine(doc, "sleeper", sleeper, time_limit_s=0.3)
     assert result.solver.status == "UNKNOWN"
     assert_plan_valid(doc, plan_dict(result))
+
+
+@pytest.mark.parametrize("engine", ["cp-sat", "mip"])
+def test_stop_signal_ends_the_solve_with_the_best_plan_so_far(engine: str) -> None:
+    """A 30 s limit, stopped from another thread after 0.3 s: a valid plan comes back well
+    before the limit (an overloaded 200-order window is not proven in 0.3 s)."""
+    import threading
+
+    from scenarios.generator import GeneratorSpec, generate_problem
+    from solver.solve import plan_window
+
+    doc = generate_problem(
+        GeneratorSpec(seed=5, num_orders=200, num_zones=3, num_teams=4, load_factor=1.2)
+    )
+    stop = threading.Event()
+    threading.Timer(0.3, stop.set).start()
+    started = time.monotonic()
+    window = plan_window(doc, PlanParams(engine=engine, time_limit_s=30), stop=stop)
+    assert time.monotonic() - started < 5.0
+    assert_plan_valid(doc, plan_dict(window.plan))
