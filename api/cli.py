@@ -175,6 +175,38 @@ def schema_command(
     sys.stdout.write(json.dumps(schemas[document](), indent=2) + "\n")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.")] = 8000,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log requests and jobs.")
+    ] = False,
+) -> None:
+    """Run the planning service (HTTP API under /v1, OpenAPI at /docs)."""
+    import uvicorn
+
+    from api.app import create_app
+    from api.config import Settings
+
+    _setup_logging(verbose)
+    settings = Settings()
+    console = _stderr()
+    if not settings.keys and host not in ("127.0.0.1", "localhost", "::1"):
+        console.print(
+            f"no API keys configured (ZERO_BACKLOG_API_KEYS): listening on 127.0.0.1, not {host}"
+        )
+        host = "127.0.0.1"
+    elif not settings.keys:
+        console.print("no API keys configured (ZERO_BACKLOG_API_KEYS): local requests only")
+    console.print(
+        f"Zero Backlog on http://{host}:{port} (API docs: /docs), database {settings.database_url}"
+    )
+    uvicorn.run(
+        create_app(settings), host=host, port=port, log_level="info" if verbose else "warning"
+    )
+
+
 @app.command("bench")
 def bench_command(
     suite: Annotated[

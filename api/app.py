@@ -1,0 +1,83 @@
+"""The FastAPI app factory: settings in, app out; state lives on the app, not in modules."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.responses import JSONResponse
+
+from api.config import Settings
+from api.db import make_engine, migrate, session_factory
+from api.deps import require_key
+from api.jobs import JobRunner
+from api.metrics import Metrics
+from api.routers import health, plans
+from solver.loading import DocumentError
+
+logger = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A new app with its own database engine, job runner and metrics."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+        app.state.settings = settings
+        app.state.sessions = session_factory(engine)
+        app.state.metrics = Metrics()
+        app.state.runner = JobRunner(settings, app.state.sessions, app.state.metrics)
+        app.state.runner.start()
+        try:
+            yield
+        finally:
+            app.state.runner.stop()
+            engine.dispose()
+
+    app = FastAPI(
+        title="Zero Backlog",
+        summary="Every pending order picked, packed and ready inside the window.",
+        version="0.3.0",
+        lifespan=lifespan,
+    )
+    app.include_router(health.router)
+    app.include_router(plans.router, dependencies=[Depends(require_key)])
+    app.add_exception_handler(DocumentError, _rejected)  # type: ignore[arg-type]
+    app.middleware("http")(_limit_body(settings.max_body_bytes))
+    app.middleware("http")(_request_id)
+    return app
+
+
+async def _rejected(_request: Request, error: DocumentError) -> JSONResponse:
+    errors = [{"field": e.field, "message": e.message} for e in error.errors]
+    return JSONResponse({"detail": "the document was rejected", "errors": errors}, 422)
+
+
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def _limit_body(max_bytes: int) -> Callable[[Request, Handler], Awaitable[Response]]:
+    async def limit(request: Request, call_next: Handler) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > max_bytes:
+            return JSONResponse({"detail": f"body over {max_bytes} bytes"}, 413)
+        return await call_next(request)
+
+    return limit
+
+
+async def _request_id(request: Request, call_next: Handler) -> Response:
+    request_id = request.headers.get("x-request-id") or uuid.uuid4().hex[:12]
+    response = await call_next(request)
+    response.headers["X-Request-ID"] = request_id
+    logger.info(
+        "request_id=%s method=%s path=%s status=%d",
+        request_id, request.method, request.url.path, response.status_code,
+    )  # fmt: skip
+    return response

@@ -1,0 +1,31 @@
+"""Service settings, from the environment (``ZERO_BACKLOG_*``, and ``DATABASE_URL``)."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Validated service settings; every field has a default that runs on one machine."""
+
+    model_config = SettingsConfigDict(env_prefix="ZERO_BACKLOG_", extra="ignore", frozen=True)
+
+    database_url: str = Field(
+        default="sqlite:///zero-backlog.db",
+        validation_alias=AliasChoices("DATABASE_URL", "ZERO_BACKLOG_DATABASE_URL"),
+        description="SQLAlchemy URL: a SQLite file by default, PostgreSQL when set so.",
+    )
+    api_keys: str = Field(
+        default="", description="Comma-separated keys for 'Authorization: Bearer ...'."
+    )
+    max_body_bytes: int = Field(default=20_000_000, gt=0, description="Larger bodies: 413.")
+    queue_size: int = Field(default=16, ge=1, description="Jobs waiting; beyond it: 429.")
+    solver_processes: int = Field(default=1, ge=1, le=64, description="Solves at a time.")
+    default_time_limit_s: float = Field(default=30.0, gt=0)
+    max_time_limit_s: float = Field(default=600.0, gt=0)
+    retry_after_s: int = Field(default=5, ge=1, description="Retry-After on 429.")
+
+    @property
+    def keys(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())

@@ -1,0 +1,72 @@
+"""FastAPI dependencies, in one place: settings, the job runner, API keys, the problem body."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.config import Settings
+from api.jobs import JobRunner
+from solver.loading import DocumentError, FieldError, load_problem
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_runner(request: Request) -> JobRunner:
+    runner: JobRunner = request.app.state.runner
+    return runner
+
+
+def require_key(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """With API keys configured, every /v1 request needs 'Authorization: Bearer <key>'."""
+    if not settings.keys:
+        return
+    if credentials is None or credentials.credentials not in settings.keys:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid API key is required (Authorization: Bearer ...)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+async def problem_body(request: Request) -> dict[str, Any]:
+    """The request body as a problem document, validated whole (422 names each field)."""
+    raw = await request.body()
+    try:
+        parsed = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DocumentError([FieldError("", f"not JSON: {error}")]) from None
+    load_problem(parsed)  # raises DocumentError naming each field
+    if not isinstance(parsed, dict):
+        raise DocumentError([FieldError("", "the document must be a JSON object")])
+    return parsed
+
+
+def time_limit(
+    settings: Annotated[Settings, Depends(get_settings)], time_limit: float | None = None
+) -> float:
+    """The ``time_limit`` query parameter in seconds, within the service's bounds."""
+    if time_limit is None:
+        return settings.default_time_limit_s
+    if not 0 < time_limit <= settings.max_time_limit_s:
+        raise HTTPException(
+            422,
+            f"time_limit must be in (0, {settings.max_time_limit_s:g}] seconds",
+        )
+    return time_limit
+
+
+Runner = Annotated[JobRunner, Depends(get_runner)]
+Problem = Annotated[dict[str, Any], Depends(problem_body)]
+TimeLimit = Annotated[float, Depends(time_limit)]

@@ -1,0 +1,63 @@
+"""Request and response bodies of the HTTP API (the plan itself is the solver's document)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from api.models import Job
+
+
+class FieldProblem(BaseModel):
+    """One reason a document was rejected."""
+
+    field: str = Field(description="Path of the field, e.g. 'teams[0].stage' ('' = whole).")
+    message: str
+
+
+class Rejected(BaseModel):
+    """422: the document was rejected; every problem names its field."""
+
+    detail: str
+    errors: list[FieldProblem]
+
+
+class JobOut(BaseModel):
+    """A planning job as the API shows it."""
+
+    id: str
+    status: str = Field(description="queued, running, completed, failed or cancelled.")
+    time_limit_s: float
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    progress: dict[str, Any] | None = Field(
+        default=None, description="The last progress event: level, value, bound."
+    )
+    error: str | None = None
+    plan: dict[str, Any] | None = Field(default=None, description="The plan, when there is one.")
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        return cls(
+            id=job.id,
+            status=job.status,
+            time_limit_s=job.time_limit_s,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            progress=json.loads(job.progress) if job.progress else None,
+            error=job.error,
+            plan=json.loads(job.plan) if job.plan else None,
+        )
+
+
+class Accepted(BaseModel):
+    """202: the job was queued; poll ``location``."""
+
+    id: str
+    status: str
+    location: str
