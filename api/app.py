@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from api.config import Settings
@@ -17,6 +20,7 @@ from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.routers import health, plans
 from solver.loading import DocumentError
+from solver.schemas import problem_schema
 
 logger = logging.getLogger(__name__)
 
@@ -47,11 +51,45 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.include_router(health.router)
-    app.include_router(plans.router, dependencies=[Depends(require_key)])
+    app.include_router(
+        plans.router,
+        dependencies=[Depends(require_key)],
+        responses={
+            401: {"description": "An API key is configured and none valid was given."},
+            413: {"description": "The body is over the size limit."},
+        },
+    )
     app.add_exception_handler(DocumentError, _rejected)  # type: ignore[arg-type]
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.middleware("http")(_limit_body(settings.max_body_bytes))
     app.middleware("http")(_request_id)
     return app
+
+
+#: Operations whose request body is a problem document (read raw, validated by the solver).
+PROBLEM_BODY_PATHS = ("/v1/solve", "/v1/plans")
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's OpenAPI description, with the problem document as the request body of the
+    planning operations (the handlers read it raw, so FastAPI cannot infer it)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, summary=app.summary, routes=app.routes
+    )
+    problem = json.loads(json.dumps(problem_schema()).replace("#/$defs/", "#/components/schemas/"))
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(problem.pop("$defs", {}))
+    components["ProblemDocument"] = problem
+    body = {"$ref": "#/components/schemas/ProblemDocument"}
+    for path in PROBLEM_BODY_PATHS:
+        schema["paths"][path]["post"]["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": body}},
+        }
+    app.openapi_schema = schema
+    return schema
 
 
 async def _rejected(_request: Request, error: DocumentError) -> JSONResponse:

@@ -27,7 +27,15 @@ def _queue_full(runner: Runner) -> HTTPException:
     )
 
 
-@router.post("/solve", responses={422: {"model": Rejected}, 429: {}})
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such job."}}
+FULL: dict[str, Any] = {"description": "The job queue is full; retry after Retry-After s."}
+SOLVE_FAILED: dict[str, Any] = {"description": "The solver process failed (the reason)."}
+
+
+@router.post(
+    "/solve",
+    responses={422: {"model": Rejected}, 429: FULL, 500: SOLVE_FAILED},
+)
 async def solve(problem: Problem, limit: TimeLimit, runner: Runner) -> Any:
     """Plan the document and answer the plan (the solve runs in a solver process)."""
     try:
@@ -45,7 +53,7 @@ async def solve(problem: Problem, limit: TimeLimit, runner: Runner) -> Any:
     "/plans",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses={422: {"model": Rejected}, 429: {}},
+    responses={422: {"model": Rejected}, 429: FULL},
 )
 def submit(problem: Problem, limit: TimeLimit, runner: Runner, response: Response) -> Accepted:
     """Queue a planning job; its status and plan are at the ``Location`` given."""
@@ -65,13 +73,13 @@ def _job(runner: Runner, job_id: str) -> JobOut:
     return JobOut.of(job)
 
 
-@router.get("/plans/{job_id}", response_model=JobOut)
+@router.get("/plans/{job_id}", response_model=JobOut, responses=NOT_FOUND)
 def get_plan(job_id: str, runner: Runner) -> JobOut:
     """The job's status, its last progress event, and the plan when there is one."""
     return _job(runner, job_id)
 
 
-@router.delete("/plans/{job_id}", response_model=JobOut)
+@router.delete("/plans/{job_id}", response_model=JobOut, responses=NOT_FOUND)
 def stop_plan(job_id: str, runner: Runner) -> JobOut:
     """Stop the job; a running one ends 'cancelled' with the best plan found so far."""
     if runner.cancel(job_id) is None:
@@ -85,7 +93,11 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
         yield f"event: {event['event']}\ndata: {json.dumps(event['data'])}\n\n"
 
 
-@router.get("/plans/{job_id}/events")
+@router.get(
+    "/plans/{job_id}/events",
+    responses={**NOT_FOUND, 200: {"content": {"text/event-stream": {}}}},
+    response_class=StreamingResponse,
+)
 def plan_events(job_id: str, runner: Runner) -> StreamingResponse:
     """Server-sent events: status changes and progress (level, value, bound) until it ends."""
     _job(runner, job_id)
