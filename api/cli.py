@@ -207,6 +207,52 @@ def serve_command(
     )
 
 
+@app.command("load")
+def load_command(
+    clients: Annotated[int, typer.Option("--clients", min=1, max=256)] = 16,
+    requests: Annotated[int, typer.Option("--requests", min=1, max=10_000)] = 200,
+    time_limit: Annotated[float, typer.Option("--time-limit", help="Per operation, s.")] = 120.0,
+    url: Annotated[
+        str | None, typer.Option("--url", help="A running service on this machine.")
+    ] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown")] = None,
+) -> None:
+    """Load the service from many concurrent clients (loopback only, bounded); print
+    p50/p95/max latency and errors per operation. Without --url a local server is started
+    on a free port with its own SQLite file."""
+    import tempfile
+
+    from scenarios.bench.report import machine
+    from scenarios.loadtest import free_port, local_server, run_load
+    from scenarios.loadtest import markdown as load_markdown
+
+    _setup_logging(False)
+    operations = _load_operations()
+    if url is not None:
+        results = run_load(url, operations, clients, requests, time_limit)
+    else:
+        folder = Path(tempfile.mkdtemp(prefix="zero-backlog-load-"))
+        command = [sys.executable, "-m", "api.cli"]
+        with local_server(command, f"sqlite:///{folder / 'load.db'}", free_port()) as base:
+            results = run_load(base, operations, clients, requests, time_limit)
+    text = load_markdown(results, clients, "zero-backlog " + " ".join(sys.argv[1:]), machine())
+    Console().print(text)
+    if markdown is not None:
+        markdown.write_text(text + "\n")
+
+
+def _load_operations() -> dict[str, Any]:
+    """Health, a synchronous solve of the demo warehouse, and queued jobs."""
+    demo = json.loads(
+        (Path(__file__).resolve().parents[1] / "scenarios/problems/demo-warehouse.json").read_text()
+    )
+    return {
+        "GET /healthz": lambda _k: ("GET", "/healthz", None),
+        "POST /v1/solve (demo, 20 orders)": lambda _k: ("POST", "/v1/solve?time_limit=2", demo),
+        "POST /v1/plans (queue a job)": lambda _k: ("POST", "/v1/plans?time_limit=1", demo),
+    }
+
+
 @app.command("bench")
 def bench_command(
     suite: Annotated[
@@ -266,3 +312,7 @@ def main() -> None:
             f"[bold red]internal error:[/] {type(error).__name__}: {error}", highlight=False
         )
         raise SystemExit(EXIT_INTERNAL) from None
+
+
+if __name__ == "__main__":
+    main()
