@@ -185,6 +185,7 @@ def serve_command(
 ) -> None:
     """Run the planning service (HTTP API under /v1, OpenAPI at /docs)."""
     import uvicorn
+    from sqlalchemy import make_url
 
     from api.app import create_app
     from api.config import Settings
@@ -199,9 +200,8 @@ def serve_command(
         host = "127.0.0.1"
     elif not settings.keys:
         console.print("no API keys configured (ZERO_BACKLOG_API_KEYS): local requests only")
-    console.print(
-        f"Zero Backlog on http://{host}:{port} (API docs: /docs), database {settings.database_url}"
-    )
+    database = make_url(settings.database_url).render_as_string()  # password as ***
+    console.print(f"Zero Backlog on http://{host}:{port} (API docs: /docs), database {database}")
     uvicorn.run(
         create_app(settings), host=host, port=port, log_level="info" if verbose else "warning"
     )

@@ -14,7 +14,10 @@ class Settings(BaseSettings):
     database_url: str = Field(
         default="sqlite:///zero-backlog.db",
         validation_alias=AliasChoices("DATABASE_URL", "ZERO_BACKLOG_DATABASE_URL"),
-        description="SQLAlchemy URL: a SQLite file by default, PostgreSQL when set so.",
+        description=(
+            "SQLAlchemy URL: a SQLite file by default; PostgreSQL with"
+            " postgresql://user:password@host:port/database (driven by psycopg 3)."
+        ),
     )
     api_keys: str = Field(
         default="", description="Comma-separated keys for 'Authorization: Bearer ...'."
