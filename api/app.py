@@ -10,15 +10,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 
 from api.config import Settings
 from api.db import make_engine, migrate, session_factory
-from api.deps import require_key
+from api.deps import no_unknown_query, require_key
 from api.jobs import JobRunner
 from api.metrics import Metrics
-from api.routers import health, plans
+from api.routers import health, plans, state, windows
+from api.webhooks import WebhookSender
+from api.windows import WindowPlanner
 from solver.loading import DocumentError
 from solver.schemas import problem_schema
 
@@ -37,10 +41,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.metrics = Metrics()
         app.state.runner = JobRunner(settings, app.state.sessions, app.state.metrics)
+        app.state.webhooks = WebhookSender(settings.webhook_targets, settings.webhook_secret)
+        app.state.windows = WindowPlanner(
+            settings, app.state.sessions, app.state.runner, app.state.webhooks
+        )
         app.state.runner.start()
+        app.state.webhooks.start()
+        app.state.windows.start()
         try:
             yield
         finally:
+            app.state.windows.stop()
+            app.state.webhooks.stop()
             app.state.runner.stop()
             engine.dispose()
 
@@ -53,13 +65,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(
         plans.router,
-        dependencies=[Depends(require_key)],
+        dependencies=[Depends(require_key), Depends(no_unknown_query)],
         responses={
             401: {"description": "An API key is configured and none valid was given."},
             413: {"description": "The body is over the size limit."},
         },
     )
+    app.include_router(
+        state.router,
+        dependencies=[Depends(require_key), Depends(no_unknown_query)],
+        responses={
+            401: {"description": "An API key is configured and none valid was given."},
+            413: {"description": "The body is over the size limit."},
+        },
+    )
+    app.include_router(
+        windows.router,
+        dependencies=[Depends(require_key), Depends(no_unknown_query)],
+        responses={401: {"description": "An API key is configured and none valid was given."}},
+    )
     app.add_exception_handler(DocumentError, _rejected)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.middleware("http")(_limit_body(settings.max_body_bytes))
     app.middleware("http")(_request_id)
@@ -93,8 +119,24 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
 
 
 async def _rejected(_request: Request, error: DocumentError) -> JSONResponse:
+    """422 for a rejected document: FastAPI's ``detail`` list (so every 422 of the API has
+    one shape) and ``errors``, one entry per field with a readable path."""
+    detail = [
+        {"loc": ["body", *filter(None, e.field.split("."))], "msg": e.message, "type": "document"}
+        for e in error.errors
+    ]
     errors = [{"field": e.field, "message": e.message} for e in error.errors]
-    return JSONResponse({"detail": "the document was rejected", "errors": errors}, 422)
+    return JSONResponse({"detail": detail, "errors": errors}, 422)
+
+
+async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    """FastAPI's own 422 (query and path parameters), with the same ``errors`` list added."""
+    detail = jsonable_encoder(error.errors())
+    errors = [
+        {"field": ".".join(str(part) for part in item["loc"][1:]), "message": item["msg"]}
+        for item in detail
+    ]
+    return JSONResponse({"detail": detail, "errors": errors}, 422)
 
 
 Handler = Callable[[Request], Awaitable[Response]]

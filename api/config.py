@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     default_time_limit_s: float = Field(default=30.0, gt=0)
     max_time_limit_s: float = Field(default=600.0, gt=0)
     retry_after_s: int = Field(default=5, ge=1, description="Retry-After on 429.")
+    window_minutes: float = Field(
+        default=15.0, ge=0, description="Plan the current window this often (0: on demand only)."
+    )
+    window_time_limit_s: float = Field(
+        default=10.0, gt=0, description="Time limit of a window plan."
+    )
+    webhook_urls: str = Field(default="", description="Comma-separated URLs for outgoing events.")
+    webhook_secret: str | None = Field(default=None, description="Signs outgoing webhooks.")
+
+    @property
+    def webhook_targets(self) -> list[str]:
+        return [u.strip() for u in self.webhook_urls.split(",") if u.strip()]
 
     @property
     def keys(self) -> frozenset[str]:

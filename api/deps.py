@@ -6,6 +6,7 @@ import json
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.config import Settings
@@ -60,9 +61,9 @@ def time_limit(
     if time_limit is None:
         return settings.default_time_limit_s
     if not 0 < time_limit <= settings.max_time_limit_s:
-        raise HTTPException(
-            422,
-            f"time_limit must be in (0, {settings.max_time_limit_s:g}] seconds",
+        message = f"time_limit must be in (0, {settings.max_time_limit_s:g}] seconds"
+        raise RequestValidationError(
+            [{"type": "value_error", "loc": ("query", "time_limit"), "msg": message}]
         )
     return time_limit
 
@@ -70,3 +71,29 @@ def time_limit(
 Runner = Annotated[JobRunner, Depends(get_runner)]
 Problem = Annotated[dict[str, Any], Depends(problem_body)]
 TimeLimit = Annotated[float, Depends(time_limit)]
+
+
+def no_unknown_query(request: Request) -> None:
+    """422 for query parameters the operation does not declare (a typo such as
+    ``?time_limt=5`` must not be ignored silently)."""
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    known = _query_names(dependant)
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise RequestValidationError(
+            [
+                {"type": "extra_forbidden", "loc": ("query", name), "msg": "unknown parameter"}
+                for name in unknown
+            ]
+        )
+
+
+def _query_names(dependant: Any) -> set[str]:
+    """The query parameters an operation declares, its dependencies' included."""
+    names = {param.alias for param in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names

@@ -18,10 +18,19 @@ class FieldProblem(BaseModel):
     message: str
 
 
-class Rejected(BaseModel):
-    """422: the document was rejected; every problem names its field."""
+class Issue(BaseModel):
+    """One entry of FastAPI's 422 ``detail`` list."""
 
-    detail: str
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Rejected(BaseModel):
+    """422: the request was rejected; every problem names its field (``errors``), and
+    ``detail`` is FastAPI's usual list, so every 422 of the API has this one shape."""
+
+    detail: list[Issue]
     errors: list[FieldProblem]
 
 

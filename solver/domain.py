@@ -71,6 +71,11 @@ class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+#: The most slots a window may hold (a week of one-minute slots): beyond it a document is
+#: rejected rather than planned, since capacity arrays grow with the slot count.
+MAX_SLOTS = 10_080
+
+
 class Window(Frozen):
     """The planning window, cut into slots of equal length."""
 
@@ -89,6 +94,11 @@ class Window(Frozen):
             raise ValueError(
                 f"window length ({length_s / 60:g} min) is not a whole multiple of "
                 f"slot_minutes ({self.slot_minutes})"
+            )
+        if length_s / (self.slot_minutes * 60) > MAX_SLOTS:
+            raise ValueError(
+                f"window holds {length_s / (self.slot_minutes * 60):,.0f} slots; at most "
+                f"{MAX_SLOTS:,} (a shorter window, or longer slots)"
             )
         return self
 

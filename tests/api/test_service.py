@@ -194,3 +194,17 @@ def test_openapi_lists_the_v1_paths(client: TestClient) -> None:
     assert {"/v1/solve", "/v1/plans", "/v1/plans/{job_id}", "/v1/plans/{job_id}/events"} <= set(
         paths
     )
+
+
+def test_window_of_millions_of_slots_is_rejected_not_planned(client: TestClient) -> None:
+    """Eight years of one-minute slots (found by the OpenAPI fuzz): 422 naming the window."""
+    doc = _demo()
+    doc["window"] = {
+        "start": "1992-01-01T00:00:00Z",
+        "end": "2000-01-01T00:00:00Z",
+        "slot_minutes": 1,
+    }
+    response = client.post("/v1/solve", json=doc)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "window"
+    assert "slots" in response.json()["errors"][0]["message"]

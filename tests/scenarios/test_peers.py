@@ -201,7 +201,7 @@ def test_time_limit_is_honoured_by_the_wall_clock(
 ) -> None:
     started = time.monotonic()
     result = _peer_plan(doc, name, run, limit_s=2.0)
-    assert time.monotonic() - started < 2.5
+    assert time.monotonic() - started < 3.5  # the 2 s limit, and room for a loaded machine
     assert result.solver.status in ("FEASIBLE", "UNKNOWN")
     for level in result.solver.levels:
         assert level.bound >= level.value

@@ -1,0 +1,105 @@
+"""Rolling windows and exception records: plan now, the latest plan, acknowledge, resolve,
+and the service-wide event stream."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
+from fastapi.responses import StreamingResponse
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+
+from api.jobs import QueueFullError
+from api.routers.plans import _sse
+from api.window_models import ExceptionRecord, PlannedWindow
+from api.windows import WindowError, WindowPlanner, record_view, set_status
+
+router = APIRouter(prefix="/v1", tags=["windows"])
+
+#: Record ids are database integers: larger path values are rejected (422), not looked up.
+MAX_ID = 2**31 - 1
+
+
+def get_planner(request: Request) -> WindowPlanner:
+    planner: WindowPlanner = request.app.state.windows
+    return planner
+
+
+Planner = Annotated[WindowPlanner, Depends(get_planner)]
+
+
+def _window_view(window: PlannedWindow) -> dict[str, Any]:
+    return {
+        "id": window.id,
+        "job": window.job_id,
+        "trigger": window.trigger,
+        "planned": window.planned,
+        "backlog": window.backlog,
+        "churn": window.churn,
+        "created_at": window.created_at.isoformat(),
+        "plan": json.loads(window.plan),
+    }
+
+
+@router.post("/windows", responses={409: {"description": "The state is incomplete."}, 429: {}})
+async def plan_window_now(planner: Planner) -> dict[str, Any]:
+    """Plan the current window from the stored teams, stock and pending orders now."""
+    try:
+        window = await run_in_threadpool(planner.plan_now, "request")
+    except WindowError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
+    except QueueFullError:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, "the job queue is full") from None
+    return _window_view(window)
+
+
+@router.get("/windows/latest", responses={404: {"description": "No window planned yet."}})
+def latest_window(planner: Planner) -> dict[str, Any]:
+    with planner.sessions() as session:
+        window = session.scalars(
+            select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
+        ).first()
+    if window is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "no window planned yet")
+    return _window_view(window)
+
+
+@router.get("/exceptions")
+def list_exceptions(
+    planner: Planner,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    code: str | None = None,
+) -> list[dict[str, Any]]:
+    """Exception records, newest first; filter by status (open, acknowledged, resolved)."""
+    query = select(ExceptionRecord).order_by(ExceptionRecord.id.desc())
+    if status_ is not None:
+        query = query.where(ExceptionRecord.status == status_)
+    if code is not None:
+        query = query.where(ExceptionRecord.code == code)
+    with planner.sessions() as session:
+        return [record_view(r) for r in session.scalars(query)]
+
+
+@router.post(
+    "/exceptions/{record_id}/{action}", responses={404: {"description": "No such record."}}
+)
+def change_exception(
+    record_id: Annotated[int, Path(ge=1, le=MAX_ID)],
+    action: Literal["acknowledge", "resolve"],
+    planner: Planner,
+) -> dict[str, Any]:
+    """Acknowledge (someone is on it) or resolve (dealt with) an exception record."""
+    new_status = "acknowledged" if action == "acknowledge" else "resolved"
+    with planner.sessions.begin() as session:
+        record = set_status(session, record_id, new_status)
+        if record is None:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no exception record {record_id}")
+        return record_view(record)
+
+
+@router.get("/events", response_class=StreamingResponse)
+def service_events(planner: Planner) -> StreamingResponse:
+    """Server-sent events: every new window plan and every newly opened exception."""
+    return StreamingResponse(_sse(planner.events()), media_type="text/event-stream")

@@ -1,0 +1,209 @@
+"""Rolling windows: plan what the service holds, every period and on demand; keep the
+exceptions as records (open, acknowledged, resolved); tell listeners and webhooks.
+
+Each plan of the current window is a job like any other (it runs in a solver process).
+Its exceptions are matched with the open records: an order still excepted keeps its
+record (the code and message follow the newest plan), a new one opens a record (and an
+``exception.opened`` event and webhook), and a record whose order is now planned, gone or
+cancelled is resolved. ``churn`` counts the orders whose tasks moved (another team or
+slot, or no longer planned) since the previous plan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.config import Settings
+from api.jobs import JobRunner, Subscribers
+from api.state import current_problem
+from api.webhooks import WebhookSender
+from api.window_models import ExceptionRecord, PlannedWindow
+
+logger = logging.getLogger(__name__)
+
+#: The channel of service-wide events (new exceptions, new window plans).
+EVENTS = "*"
+#: Seconds a window plan may wait for its job past the time limit.
+WAIT_GRACE_S = 60.0
+
+
+class WindowError(Exception):
+    """The window could not be planned (the reason is the message)."""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _footprint(plan: dict[str, Any]) -> dict[str, tuple[tuple[str, str, str, int], ...]]:
+    """Per planned order, where its tasks are: (stage, zone, team, slot), sorted."""
+    tasks: dict[str, list[tuple[str, str, str, int]]] = {}
+    for a in plan["assignments"]:
+        tasks.setdefault(a["order"], []).append(
+            (a["stage"], a.get("zone") or "", a["team"], a["slot"])
+        )
+    return {order: tuple(sorted(places)) for order, places in tasks.items()}
+
+
+def churn(previous: dict[str, Any] | None, plan: dict[str, Any]) -> int:
+    """Orders planned before whose tasks moved or that are no longer planned."""
+    if previous is None:
+        return 0
+    before, after = _footprint(previous), _footprint(plan)
+    return sum(1 for order, places in before.items() if after.get(order) != places)
+
+
+class WindowPlanner:
+    """Plans the current window (on request, and every ``window_minutes``)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        runner: JobRunner,
+        webhooks: WebhookSender,
+    ) -> None:
+        self.settings, self.sessions, self.runner, self.webhooks = (
+            settings, sessions, runner, webhooks,
+        )  # fmt: skip
+        self.subscribers: Subscribers = runner.subscribers
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        if self.settings.window_minutes > 0:
+            self._thread = threading.Thread(target=self._every_period, daemon=True)
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def _every_period(self) -> None:
+        while not self._stop.wait(60 * self.settings.window_minutes):
+            try:
+                self.plan_now("schedule")
+            except WindowError as error:
+                logger.info("scheduled window plan skipped: %s", error)
+
+    def plan_now(self, trigger: str = "request") -> PlannedWindow:
+        """Plan the current window from the stored state and store the plan and records."""
+        with self._lock:  # one window plan at a time
+            with self.sessions() as session:
+                try:
+                    problem = current_problem(session)
+                except Exception as error:  # incomplete state: say what is missing
+                    raise WindowError(str(error)) from None
+            limit = self.settings.window_time_limit_s
+            job = self.runner.submit(problem, limit)
+            done = self.runner.wait(job.id, limit + WAIT_GRACE_S)
+            if done is None or done.plan is None:
+                raise WindowError(f"the window's job {job.id} ended without a plan")
+            return self._store(job.id, trigger, json.loads(done.plan), done.plan)
+
+    def _store(self, job_id: str, trigger: str, plan: dict[str, Any], text: str) -> PlannedWindow:
+        with self.sessions.begin() as session:
+            previous = session.scalars(
+                select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
+            ).first()
+            window = PlannedWindow(
+                job_id=job_id,
+                trigger=trigger,
+                plan=text,
+                planned=plan["kpis"]["planned"],
+                backlog=plan["kpis"]["backlog"],
+                churn=churn(json.loads(previous.plan) if previous else None, plan),
+                created_at=_now(),
+            )
+            session.add(window)
+            session.flush()
+            opened = sync_exceptions(session, window.id, plan["exceptions"])
+        self._announce(window, opened)
+        return window
+
+    def _announce(self, window: PlannedWindow, opened: list[dict[str, Any]]) -> None:
+        summary = {
+            "window": window.id, "planned": window.planned, "backlog": window.backlog,
+            "churn": window.churn,
+        }  # fmt: skip
+        self.subscribers.publish(EVENTS, {"event": "window", "data": summary})
+        for record in opened:
+            self.subscribers.publish(EVENTS, {"event": "exception", "data": record})
+            self.webhooks.send("exception.opened", record)
+        logger.info("window %d planned: %s, %d new exceptions", window.id, summary, len(opened))
+
+    def events(self, timeout_s: float = 15.0) -> Iterator[dict[str, Any]]:
+        """Service-wide events as they happen (a keep-alive ping when quiet)."""
+        inbox = self.subscribers.subscribe(EVENTS)
+        try:
+            yield {"event": "hello", "data": {}}
+            while not self._stop.is_set():
+                try:
+                    yield inbox.get(timeout=timeout_s)
+                except Exception:  # queue.Empty: nothing happened for a while
+                    yield {"event": "ping", "data": {}}
+        finally:
+            self.subscribers.unsubscribe(EVENTS, inbox)
+
+
+def record_view(record: ExceptionRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "order": record.order_id,
+        "code": record.code,
+        "message": record.message,
+        "status": record.status,
+        "window": record.window_id,
+        "created_at": record.created_at.isoformat(),
+        "updated_at": record.updated_at.isoformat(),
+    }
+
+
+def sync_exceptions(
+    session: Session, window_id: int, exceptions: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Match a plan's exceptions with the open records; return the newly opened ones."""
+    now = _now()
+    live = {
+        r.order_id: r
+        for r in session.scalars(
+            select(ExceptionRecord).where(ExceptionRecord.status != "resolved")
+        )
+    }
+    opened = []
+    for exception in exceptions:
+        record = live.pop(exception["order"], None)
+        if record is None:
+            record = ExceptionRecord(
+                order_id=exception["order"], status="open", created_at=now, code="", message=""
+            )
+            session.add(record)
+            is_new = True
+        else:
+            is_new = False
+        record.code, record.message = exception["code"], exception["message"]
+        record.window_id, record.updated_at = window_id, now
+        session.flush()
+        if is_new:
+            opened.append(record_view(record))
+    for record in live.values():  # planned now, or no longer held
+        record.status, record.updated_at, record.window_id = "resolved", now, window_id
+    return opened
+
+
+def set_status(session: Session, record_id: int, status: str) -> ExceptionRecord | None:
+    """Acknowledge or resolve a record by hand."""
+    record = session.get(ExceptionRecord, record_id)
+    if record is not None:
+        record.status, record.updated_at = status, _now()
+    return record

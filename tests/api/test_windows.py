@@ -1,0 +1,142 @@
+"""Rolling windows over the stored state, exception records, the event stream, webhooks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.config import Settings
+from solver.check import assert_plan_valid
+
+PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
+
+
+def _crunch() -> dict[str, Any]:
+    """90 orders, one picking team short: 15 priority-3 orders are CAPACITY exceptions."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    return doc
+
+
+def _load_state(client: TestClient, doc: dict[str, Any]) -> None:
+    """Hand the service the document's set-up, teams, stock and orders through the API."""
+    setup = {"window": doc["window"], "labor": doc["labor"]}
+    assert client.put("/v1/warehouse", json=setup).status_code == 200
+    assert client.put("/v1/teams", json=doc["teams"]).status_code == 200
+    stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
+    assert client.put("/v1/inventory", json=stock).status_code == 200
+    assert client.post("/v1/orders", json=doc["orders"]).status_code == 200
+
+
+class _Receiver(BaseHTTPRequestHandler):
+    received: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:  # http.server's name
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        type(self).received.append(json.loads(body))
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def receiver() -> Iterator[tuple[str, list[dict[str, Any]]]]:
+    received: list[dict[str, Any]] = []
+    handler = type("Receiver", (_Receiver,), {"received": received})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/hook", received
+    server.shutdown()
+
+
+@pytest.fixture
+def client(tmp_path: Path, receiver: tuple[str, list[Any]]) -> Iterator[TestClient]:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'w.db'}",
+        window_minutes=0,
+        window_time_limit_s=10,
+        webhook_urls=receiver[0],
+        webhook_secret="s3cret",
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_window_without_state_is_409(client: TestClient) -> None:
+    response = client.post("/v1/windows")
+    assert response.status_code == 409
+    assert "warehouse" in response.json()["detail"]
+
+
+def test_window_plans_the_stored_state_and_opens_records(
+    client: TestClient, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """The crunch: 75 planned, 15 CAPACITY records opened, each announced by webhook."""
+    doc = _crunch()
+    _load_state(client, doc)
+    window = client.post("/v1/windows").json()
+    assert (window["planned"], window["backlog"], window["churn"]) == (75, 15, 0)
+    problem = client.get("/v1/problem").json()
+    assert_plan_valid(problem, window["plan"])
+    records = client.get("/v1/exceptions?status=open").json()
+    assert len(records) == 15 and {r["code"] for r in records} == {"CAPACITY"}
+    _, received = receiver
+    deadline = threading.Event()
+    for _ in range(100):
+        if len(received) >= 15:
+            break
+        deadline.wait(0.05)
+    assert len(received) == 15
+    assert {r["type"] for r in received} == {"exception.opened"}
+
+
+def test_second_window_keeps_records_and_resolves_what_got_planned(client: TestClient) -> None:
+    """Re-planned unchanged: same records, no churn. Cancel an excepted order: its record
+    is resolved by the next plan; acknowledge another by hand."""
+    _load_state(client, _crunch())
+    first = client.post("/v1/windows").json()
+    second = client.post("/v1/windows").json()
+    assert second["churn"] == 0
+    assert second["backlog"] == first["backlog"]
+    open_records = client.get("/v1/exceptions?status=open").json()
+    assert len(open_records) == 15
+    gone, acked = open_records[0], open_records[1]
+    event = client.post(f"/v1/orders/{gone['order']}/events", json={"event": "cancelled"})
+    assert event.status_code == 200
+    ack = client.post(f"/v1/exceptions/{acked['id']}/acknowledge").json()
+    assert ack["status"] == "acknowledged"
+    client.post("/v1/windows")
+    statuses = {r["order"]: r["status"] for r in client.get("/v1/exceptions").json()}
+    assert statuses[gone["order"]] == "resolved"
+    assert statuses[acked["order"]] == "acknowledged"
+    assert client.post("/v1/exceptions/999999/resolve").status_code == 404
+
+
+def test_more_capacity_resolves_records_and_counts_churn(client: TestClient) -> None:
+    """The short team (pick-A, one person, off 08:30-09:15) at two people all window: the
+    next plan plans everything, every record is resolved, and churn is reported."""
+    doc = _crunch()
+    _load_state(client, doc)
+    client.post("/v1/windows")
+    teams = copy.deepcopy(doc["teams"])
+    for team in teams:
+        if team["id"] == "pick-A":
+            team.pop("availability")
+            team["headcount"] = 2
+    assert client.put("/v1/teams", json=teams).status_code == 200
+    window = client.post("/v1/windows").json()
+    assert window["backlog"] == 0
+    assert window["churn"] >= 0
+    assert client.get("/v1/exceptions?status=open").json() == []
+    assert len(client.get("/v1/exceptions?status=resolved").json()) == 15
+    assert client.get("/v1/windows/latest").json()["id"] == window["id"]
