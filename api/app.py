@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from api.config import Settings
 from api.db import make_engine, migrate, session_factory
-from api.deps import no_unknown_query, require_key
+from api.deps import no_unknown_query, require_key, require_key_or_shopify_hmac
 from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.routers import health, plans, state, windows
@@ -78,6 +78,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             401: {"description": "An API key is configured and none valid was given."},
             413: {"description": "The body is over the size limit."},
         },
+    )
+    app.include_router(
+        state.webhook_router,
+        dependencies=[Depends(require_key_or_shopify_hmac), Depends(no_unknown_query)],
+        responses={401: {"description": "No valid API key or Shopify HMAC."}},
     )
     app.include_router(
         windows.router,

@@ -41,6 +41,18 @@ def require_key(
         )
 
 
+def require_key_or_shopify_hmac(
+    settings: Annotated[Settings, Depends(get_settings)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Shopify's webhook: with ``ZERO_BACKLOG_SHOPIFY_SECRET`` set the handler checks the
+    body's HMAC (Shopify cannot send an API key); without it, the API key as elsewhere."""
+    from api.shopify import shopify_secret
+
+    if shopify_secret() is None:
+        require_key(settings, credentials)
+
+
 async def problem_body(request: Request) -> dict[str, Any]:
     """The request body as a problem document, validated whole (422 names each field)."""
     raw = await request.body()

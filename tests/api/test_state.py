@@ -711,3 +711,31 @@ def test_state_routes_need_the_api_key_when_keys_are_set(tmp_path: Path) -> None
         assert keyed.post("/v1/integrations/shopify/orders", json={}).status_code == 401
         authorised = {"Authorization": "Bearer k1"}
         assert keyed.get("/v1/orders", headers=authorised).status_code == 200
+
+
+def test_shopify_webhook_needs_no_api_key_when_signed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """API keys configured and a Shopify secret set: Shopify cannot send a key, so its
+    signed webhook is served on the HMAC alone; unsigned it is 401, and every other route
+    still wants the key."""
+    monkeypatch.setenv(shopify.SECRET_ENV, "shpss_test_secret")
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'keys.db'}", api_keys="k1")
+    with TestClient(create_app(settings)) as keyed:
+        body = _webhook()
+        path = "/v1/integrations/shopify/orders"
+        signed = keyed.post(path, content=body, headers=_signed(body, "shpss_test_secret"))
+        unsigned = keyed.post(path, content=body, headers={"content-type": "application/json"})
+        assert (signed.status_code, unsigned.status_code) == (200, 401)
+        assert keyed.get("/v1/orders").status_code == 401
+        assert keyed.get("/v1/orders", headers={"Authorization": "Bearer k1"}).status_code == 200
+
+
+def test_shopify_webhook_without_a_secret_falls_back_to_the_api_key(tmp_path: Path) -> None:
+    """No Shopify secret: the webhook route is guarded by the API key like the others."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'keys.db'}", api_keys="k1")
+    with TestClient(create_app(settings)) as keyed:
+        path = "/v1/integrations/shopify/orders"
+        assert keyed.post(path, content=_webhook()).status_code == 401
+        keyed_headers = {"Authorization": "Bearer k1", "content-type": "application/json"}
+        assert keyed.post(path, content=_webhook(), headers=keyed_headers).status_code == 200
