@@ -3,14 +3,8 @@ again with a job in flight (the job is not lost: it runs again and completes).""
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,40 +12,10 @@ import httpx
 from sqlalchemy import create_engine, text
 
 from scenarios.generator import GeneratorSpec, generate_problem
+from scenarios.loadtest import free_port, local_server
 from solver.check import assert_plan_valid
 
 CLI = Path(sys.executable).with_name("zero-backlog")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@contextmanager
-def _server(db_path: Path, port: int) -> Iterator[str]:
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db_path}"}
-    process = subprocess.Popen(
-        [str(CLI), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        give_up = time.monotonic() + 30
-        while time.monotonic() < give_up:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=30)
 
 
 def _attempts(db_path: Path, job_id: str) -> int:
@@ -76,16 +40,17 @@ def _poll(base: str, job_id: str, until: set[str], timeout_s: float) -> dict[str
 def test_job_in_flight_survives_a_server_restart(tmp_path: Path) -> None:
     """Submitted, running, server stopped: after the restart the job runs again (second
     attempt) and completes with a valid plan."""
-    db_path, port = tmp_path / "service.db", _free_port()
+    db_path, port = tmp_path / "service.db", free_port()
+    db_url = f"sqlite:///{db_path}"
     doc = generate_problem(
         GeneratorSpec(seed=5, num_orders=200, num_zones=3, num_teams=4, load_factor=1.2)
     )
-    with _server(db_path, port) as base:
+    with local_server([str(CLI)], db_url, port) as base:
         response = httpx.post(f"{base}/v1/plans?time_limit=6", json=doc, timeout=30)
         assert response.status_code == 202
         job_id = response.json()["id"]
         assert _poll(base, job_id, {"running"}, 30)["status"] == "running"
-    with _server(db_path, port) as base:
+    with local_server([str(CLI)], db_url, port) as base:
         body = _poll(base, job_id, {"completed", "failed", "cancelled"}, 90)
         assert body["status"] == "completed"
         assert_plan_valid(doc, body["plan"])
