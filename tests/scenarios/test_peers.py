@@ -35,6 +35,7 @@ from planning import (  # the helpers live beside the solver tests
     at,
     generated_problem,
     order,
+    pinned_pack_problem,
     plan_checked,
     plan_dict,
     tiny_problem,
@@ -43,33 +44,6 @@ from planning import (  # the helpers live beside the solver tests
 Engine = Callable[[Instance, Schedule, Deadline], EngineResult]
 PROBLEMS = Path(scenarios.__file__).resolve().parent / "problems"
 EXACT_PEERS: dict[str, Engine] = {"flat-cp-sat": flat_cpsat.run, "flat-mip": flat_mip.run}
-
-
-def _pinned_pack_problem() -> dict[str, Any]:
-    """SO-1 has its zone-A pick and its pack pinned; its zone-B line is still to pick."""
-    return tiny_problem(
-        inventory=[
-            {"sku": "SKU-1", "location": "A-01-01", "on_hand": 10},
-            {"sku": "SKU-2", "location": "B-01-01", "on_hand": 10},
-        ],
-        teams=[
-            {"id": "pick-A", "stage": "pick", "zones": ["A"], "headcount": 1},
-            {"id": "pick-B", "stage": "pick", "zones": ["B"], "headcount": 1},
-            {"id": "pack-1", "stage": "pack", "headcount": 1},
-        ],
-        orders=[order("SO-1", ("SKU-1", 2), ("SKU-2", 1)), order("SO-2", ("SKU-2", 1))],
-        pinned=[
-            {
-                "order": "SO-1",
-                "stage": "pick",
-                "team": "pick-A",
-                "slot": 0,
-                "zone": "A",
-                "lines": [{"sku": "SKU-1", "qty": 2, "location": "A-01-01"}],
-            },
-            {"order": "SO-1", "stage": "pack", "team": "pack-1", "slot": 2},
-        ],
-    )
 
 
 def _document(path: Path) -> dict[str, Any]:
@@ -81,7 +55,7 @@ def _document(path: Path) -> dict[str, Any]:
 @functools.cache
 def _case_documents() -> dict[str, dict[str, Any]]:
     """Small problems every exact peer closes in well under a second, by name."""
-    cases = {"tiny": tiny_problem(), "pinned-pack": _pinned_pack_problem()}
+    cases = {"tiny": tiny_problem(), "pinned-pack": pinned_pack_problem()}
     cases |= {f"generated-{seed}": generated_problem(seed) for seed in range(3)}
     examples = [
         p for p in sorted((DATA / "examples").glob("*-[01].json")) if "medium" not in p.stem
@@ -234,7 +208,7 @@ def test_timefold_says_why_it_is_unavailable(monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.skipif(not timefold.available(), reason="timefold (and a JDK 17+) not installed")
 def test_timefold_plans_a_small_problem() -> None:
     """The first call starts the JVM (about 7 s); the problem is solved well within 20 s."""
-    doc = _pinned_pack_problem()
+    doc = pinned_pack_problem()
     result = _peer_plan(doc, "timefold", timefold.run, limit_s=20.0)
     assert result.solver.status == "FEASIBLE"
     assert result.kpis.planned > 0

@@ -177,3 +177,30 @@ def generated_problem(
             for idx in range(num_orders)
         ],
     }
+
+
+def pinned_pack_problem() -> dict[str, Any]:
+    """SO-1 has its zone-A pick and its pack pinned; its zone-B line is still to pick."""
+    return tiny_problem(
+        inventory=[
+            {"sku": "SKU-1", "location": "A-01-01", "on_hand": 10},
+            {"sku": "SKU-2", "location": "B-01-01", "on_hand": 10},
+        ],
+        teams=[
+            {"id": "pick-A", "stage": "pick", "zones": ["A"], "headcount": 1},
+            {"id": "pick-B", "stage": "pick", "zones": ["B"], "headcount": 1},
+            {"id": "pack-1", "stage": "pack", "headcount": 1},
+        ],
+        orders=[order("SO-1", ("SKU-1", 2), ("SKU-2", 1)), order("SO-2", ("SKU-2", 1))],
+        pinned=[
+            {
+                "order": "SO-1",
+                "stage": "pick",
+                "team": "pick-A",
+                "slot": 0,
+                "zone": "A",
+                "lines": [{"sku": "SKU-1", "qty": 2, "location": "A-01-01"}],
+            },
+            {"order": "SO-1", "stage": "pack", "team": "pack-1", "slot": 2},
+        ],
+    )

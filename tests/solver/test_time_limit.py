@@ -10,10 +10,9 @@ from planning import (
     DATA,
     engine_params,
     generated_problem,
-    order,
+    pinned_pack_problem,
     plan_checked,
     plan_dict,
-    tiny_problem,
 )
 
 from solver.check import assert_plan_valid
@@ -75,24 +74,7 @@ def test_plan_with_engine_overrun_still_gives_a_valid_plan() -> None:
     order with a pinned pack as planned only when nothing of it is left to pick, and
     passes the checker."""
 
-    doc = tiny_problem(
-        locations=[{"id": "A-01-01", "zone": "A"}, {"id": "B-01-01", "zone": "B"}],
-        inventory=[
-            {"sku": "SKU-1", "location": "A-01-01", "on_hand": 10},
-            {"sku": "SKU-2", "location": "B-01-01", "on_hand": 10},
-        ],
-        teams=[
-            {"id": "pick-A", "stage": "pick", "zones": ["A"], "headcount": 1},
-            {"id": "pick-B", "stage": "pick", "zones": ["B"], "headcount": 1},
-            {"id": "pack-1", "stage": "pack", "headcount": 1},
-        ],
-        orders=[order("SO-1", ("SKU-1", 2), ("SKU-2", 1)), order("SO-2", ("SKU-2", 1))],
-        pinned=[
-            {"order": "SO-1", "stage": "pick", "team": "pick-A", "slot": 0, "zone": "A",
-             "lines": [{"sku": "SKU-1", "qty": 2, "location": "A-01-01"}]},
-            {"order": "SO-1", "stage": "pack", "team": "pack-1", "slot": 2},
-        ],
-    )  # fmt: skip
+    doc = pinned_pack_problem()
 
     def sleeper(_instance: Instance, start: Schedule, deadline: Deadline) -> EngineResult:
         time.sleep(deadline.remaining_s() + 0.5)
