@@ -95,6 +95,17 @@ _PLACES: Final = (
 )  # fmt: skip
 
 
+def check_shares_and_start(priority_shares: tuple[float, ...], start: datetime) -> None:
+    """Priority shares are a distribution and the window start has a UTC offset (raises
+    ValueError otherwise); shared by the seeded specs that draw priorities and times."""
+    if any(share < 0 for share in priority_shares):
+        raise ValueError("priority_shares must not be negative")
+    if not math.isclose(sum(priority_shares), 1.0, abs_tol=1e-6):
+        raise ValueError("priority_shares must sum to 1")
+    if start.utcoffset() is None:
+        raise ValueError("start needs a UTC offset")
+
+
 class GeneratorSpec(BaseModel):
     """What to generate; every field has a realistic default. Frozen and validated."""
 
@@ -130,14 +141,9 @@ class GeneratorSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> GeneratorSpec:
-        if any(share < 0 for share in self.priority_shares):
-            raise ValueError("priority_shares must not be negative")
-        if not math.isclose(sum(self.priority_shares), 1.0, abs_tol=1e-6):
-            raise ValueError("priority_shares must sum to 1")
+        check_shares_and_start(self.priority_shares, self.start)
         if self.num_zones > 2 * self.num_teams:
             raise ValueError("each pick team works at most 2 zones: num_zones <= 2 * num_teams")
-        if self.start.utcoffset() is None:
-            raise ValueError("start needs a UTC offset")
         return self
 
     @property

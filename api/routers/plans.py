@@ -88,7 +88,7 @@ def stop_plan(job_id: str, runner: Runner) -> JobOut:
     return JobOut.of(done) if done is not None else _job(runner, job_id)
 
 
-def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
+def sse_lines(events: Iterator[dict[str, Any]]) -> Iterator[str]:
     for event in events:
         yield f"event: {event['event']}\ndata: {json.dumps(event['data'])}\n\n"
 
@@ -101,4 +101,4 @@ def _sse(events: Iterator[dict[str, Any]]) -> Iterator[str]:
 def plan_events(job_id: str, runner: Runner) -> StreamingResponse:
     """Server-sent events: status changes and progress (level, value, bound) until it ends."""
     _job(runner, job_id)
-    return StreamingResponse(_sse(runner.events(job_id)), media_type="text/event-stream")
+    return StreamingResponse(sse_lines(runner.events(job_id)), media_type="text/event-stream")

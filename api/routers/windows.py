@@ -12,7 +12,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.jobs import QueueFullError
-from api.routers.plans import _sse
+from api.routers.plans import sse_lines
 from api.window_models import ExceptionRecord, PlannedWindow
 from api.windows import WindowError, WindowPlanner, record_view, set_status
 
@@ -102,4 +102,4 @@ def change_exception(
 @router.get("/events", response_class=StreamingResponse)
 def service_events(planner: Planner) -> StreamingResponse:
     """Server-sent events: every new window plan and every newly opened exception."""
-    return StreamingResponse(_sse(planner.events()), media_type="text/event-stream")
+    return StreamingResponse(sse_lines(planner.events()), media_type="text/event-stream")

@@ -50,7 +50,6 @@ instance (12,402 orders) converts in a fraction of a second.
 from __future__ import annotations
 
 import logging
-import math
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -75,6 +74,7 @@ from scenarios.generator import (
     _ship_to,
     _team,
     _team_ids,
+    check_shares_and_start,
     zone_name,
 )
 from solver.domain import Labor
@@ -154,12 +154,7 @@ class SbpoSpec(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> SbpoSpec:
-        if any(share < 0 for share in self.priority_shares):
-            raise ValueError("priority_shares must not be negative")
-        if not math.isclose(sum(self.priority_shares), 1.0, abs_tol=1e-6):
-            raise ValueError("priority_shares must sum to 1")
-        if self.start.utcoffset() is None:
-            raise ValueError("start needs a UTC offset")
+        check_shares_and_start(self.priority_shares, self.start)
         return self
 
 
