@@ -87,20 +87,25 @@ TimeLimit = Annotated[float, Depends(time_limit)]
 
 def no_unknown_query(request: Request) -> None:
     """422 for query parameters the operation does not declare (a typo such as
-    ``?time_limt=5`` must not be ignored silently)."""
+    ``?time_limt=5`` must not be ignored silently), and for one given twice (``?status=a
+    &status=b`` has no single meaning; no parameter here takes a list)."""
     route = request.scope.get("route")
     dependant = getattr(route, "dependant", None)
     if dependant is None:
         return
     known = _query_names(dependant)
-    unknown = sorted(set(request.query_params) - known)
-    if unknown:
-        raise RequestValidationError(
-            [
-                {"type": "extra_forbidden", "loc": ("query", name), "msg": "unknown parameter"}
-                for name in unknown
-            ]
-        )
+    names = set(request.query_params)
+    errors = [
+        {"type": "extra_forbidden", "loc": ("query", name), "msg": "unknown parameter"}
+        for name in sorted(names - known)
+    ]
+    errors += [
+        {"type": "value_error", "loc": ("query", name), "msg": "given more than once"}
+        for name in sorted(names & known)
+        if len(request.query_params.getlist(name)) > 1
+    ]
+    if errors:
+        raise RequestValidationError(errors)
 
 
 def _query_names(dependant: Any) -> set[str]:

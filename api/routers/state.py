@@ -136,18 +136,6 @@ def _once(
     return JSONResponse(response.body, response.status_code, headers=headers)
 
 
-def _once_each(*names: str) -> Callable[[Request], None]:
-    """A dependency refusing a query parameter given more than once (``?status=a&status=b``
-    would otherwise quietly mean ``b``); unknown ones are refused app-wide."""
-
-    def check(request: Request) -> None:
-        repeated = [name for name in names if len(request.query_params.getlist(name)) > 1]
-        if repeated:
-            raise DocumentError(FieldError(name, "given more than once") for name in repeated)
-
-    return check
-
-
 # --- warehouse, teams, stock ----------------------------------------------------------------
 
 
@@ -268,7 +256,6 @@ def post_orders(
 @router.get(
     "/orders",
     response_model=OrderList,
-    dependencies=[Depends(_once_each("status"))],
     responses=REJECTED,
 )
 def get_orders(db: Db, status: StatusQuery = None) -> OrderList:

@@ -15,11 +15,14 @@ from api.jobs import QueueFullError
 from api.routers.plans import sse_lines
 from api.window_models import ExceptionRecord, PlannedWindow
 from api.windows import WindowError, WindowPlanner, record_view, set_status
+from solver.result import ExceptionCode
 
 router = APIRouter(prefix="/v1", tags=["windows"])
 
 #: Record ids are database integers: larger path values are rejected (422), not looked up.
 MAX_ID = 2**31 - 1
+
+RecordStatus = Literal["open", "acknowledged", "resolved"]
 
 
 def get_planner(request: Request) -> WindowPlanner:
@@ -69,10 +72,11 @@ def latest_window(planner: Planner) -> dict[str, Any]:
 @router.get("/exceptions")
 def list_exceptions(
     planner: Planner,
-    status_: Annotated[str | None, Query(alias="status")] = None,
-    code: str | None = None,
+    status_: Annotated[RecordStatus | None, Query(alias="status")] = None,
+    code: ExceptionCode | None = None,
 ) -> list[dict[str, Any]]:
-    """Exception records, newest first; filter by status (open, acknowledged, resolved)."""
+    """Exception records, newest first; filter by status (open, acknowledged, resolved)
+    and by code."""
     query = select(ExceptionRecord).order_by(ExceptionRecord.id.desc())
     if status_ is not None:
         query = query.where(ExceptionRecord.status == status_)

@@ -140,3 +140,8 @@ def test_more_capacity_resolves_records_and_counts_churn(client: TestClient) -> 
     assert client.get("/v1/exceptions?status=open").json() == []
     assert len(client.get("/v1/exceptions?status=resolved").json()) == 15
     assert client.get("/v1/windows/latest").json()["id"] == window["id"]
+    # filters outside their enums, or given twice, are refused by name, not ignored
+    for query in ("status=closed", "code=LATE", "status=open&status=resolved"):
+        refused = client.get(f"/v1/exceptions?{query}")
+        assert refused.status_code == 422, query
+        assert refused.json()["errors"][0]["field"] in ("status", "code"), query
