@@ -214,6 +214,14 @@ class Problem(Frozen):
         default=(), description="Orders; each is validated on its own (see the contract)."
     )
     pinned: tuple[PinnedAssignment, ...] = ()
+    previous_assignments: tuple[Any, ...] = Field(
+        default=(),
+        description=(
+            "Assignments of a previous plan (plan-document shape, slots of this window):"
+            " each order whose whole remaining work they still place validly is kept there"
+            " unless moving work plans more orders by priority (stable re-plans)."
+        ),
+    )
 
 
 class Address(BaseModel):

@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass
-class _Ledger:
+class Ledger:
     """Capacity and stock still free while the greedy plan is built."""
 
     capacity_s: list[list[int]]  # plain lists: scalar access is what the greedy does most
@@ -75,9 +75,9 @@ def extend_schedule(instance: Instance, base: Schedule, order_idxs: list[int]) -
     return Schedule(planned=frozenset(planned), picks=tuple(picks), packs=tuple(packs))
 
 
-def _ledger_after(instance: Instance, base: Schedule) -> _Ledger:
+def _ledger_after(instance: Instance, base: Schedule) -> Ledger:
     """What is free once the base schedule's tasks and stock are taken."""
-    ledger = _Ledger(
+    ledger = Ledger(
         capacity_s=instance.free_capacity_s.tolist(),
         stock_qty=[s.free_qty for s in instance.stock],
     )
@@ -90,7 +90,7 @@ def _ledger_after(instance: Instance, base: Schedule) -> _Ledger:
     return ledger
 
 
-def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> dict[int, int] | None:
+def _choose_sources(instance: Instance, ledger: Ledger, order: OrderTask) -> dict[int, int] | None:
     """A stock record per line, inside the zones of some pack team that may pack the order."""
     for zones in _zone_options(instance, order):
         chosen = _assign_by_sku(instance, ledger, order, zones)
@@ -100,7 +100,7 @@ def _choose_sources(instance: Instance, ledger: _Ledger, order: OrderTask) -> di
 
 
 def _assign_by_sku(
-    instance: Instance, ledger: _Ledger, order: OrderTask, zones: frozenset[int] | None
+    instance: Instance, ledger: Ledger, order: OrderTask, zones: frozenset[int] | None
 ) -> dict[int, int] | None:
     """Lines of different SKUs never share a record: search each SKU's lines on their own."""
     by_sku: dict[str, list[int]] = {}
@@ -128,7 +128,7 @@ def _zone_options(instance: Instance, order: OrderTask) -> list[frozenset[int] |
 
 def _assign_lines(
     instance: Instance,
-    ledger: _Ledger,
+    ledger: Ledger,
     line_idxs: list[int],
     zones: frozenset[int] | None,
     chosen: dict[int, int],
@@ -157,7 +157,7 @@ def _assign_lines(
 
 
 def _earliest_slot(
-    ledger: _Ledger,
+    ledger: Ledger,
     teams: tuple[int, ...],
     slots_of: list[tuple[int, ...]],
     need_s: int,
@@ -174,7 +174,7 @@ def _earliest_slot(
 
 
 def _place_order(
-    instance: Instance, ledger: _Ledger, order_idx: int
+    instance: Instance, ledger: Ledger, order_idx: int
 ) -> tuple[list[PickTask], PackTask | None] | None:
     order = instance.orders[order_idx]
     sources = _choose_sources(instance, ledger, order)
@@ -197,7 +197,7 @@ def _place_order(
 
 def _place_picks(
     instance: Instance,
-    ledger: _Ledger,
+    ledger: Ledger,
     order_idx: int,
     by_zone: dict[int, list[int]],
     sources: dict[int, int],
@@ -219,7 +219,7 @@ def _place_picks(
 
 
 def _place_pack(
-    instance: Instance, ledger: _Ledger, order_idx: int, picks: list[PickTask]
+    instance: Instance, ledger: Ledger, order_idx: int, picks: list[PickTask]
 ) -> PackTask | None:
     order = instance.orders[order_idx]
     if order.pinned_pack is not None:
@@ -245,14 +245,14 @@ def _pack_team_ok(
     return used <= zones
 
 
-def _release(instance: Instance, ledger: _Ledger, picks: list[PickTask]) -> None:
+def _release(instance: Instance, ledger: Ledger, picks: list[PickTask]) -> None:
     for pick in picks:
         need_s = sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
         ledger.capacity_s[pick.team_idx][pick.slot_idx] += need_s
 
 
 def place_order_at(
-    instance: Instance, ledger: _Ledger, order_idx: int, team_idx: int, slot_idx: int
+    instance: Instance, ledger: Ledger, order_idx: int, team_idx: int, slot_idx: int
 ) -> tuple[list[PickTask], PackTask | None] | None:
     """Place an order whose lines can all be picked in the team's zones as one pick by
     that team in that slot, and its pack as early as it fits after; None if it cannot."""
@@ -276,6 +276,6 @@ def place_order_at(
     return picks, pack
 
 
-def new_ledger(instance: Instance, base: Schedule) -> _Ledger:
+def new_ledger(instance: Instance, base: Schedule) -> Ledger:
     """The free capacity and stock a schedule leaves (for passes built on this module)."""
     return _ledger_after(instance, base)

@@ -6,19 +6,21 @@ raises (:class:`solver.loading.DocumentError`), before anything is planned.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from solver.diagnose import diagnose
 from solver.domain import Order, Problem
 from solver.engine import Deadline, EngineResult, PlanParams, run_within
-from solver.greedy import greedy_schedule
+from solver.greedy import extend_schedule, greedy_schedule, release_order
+from solver.keep import AssignmentDoc, kept_schedule
 from solver.loading import load_problem
-from solver.objective_levels import lexicographic_key
+from solver.objective_levels import level_specs, lexicographic_key
 from solver.plan_builder import compute_kpis, schedule_assignments
 from solver.portfolio import run_engine
 from solver.result import Assignment, LevelReport, Plan, PlanException, PlanWindow, SolverReport
@@ -45,6 +47,39 @@ def _at_least_greedy(
         reason = f"{result.stop_reason}; the greedy plan was better and is kept"
         return EngineResult(start, result.status, reason, result.levels)
     return result
+
+
+def keep_previous(
+    instance: Instance, result: EngineResult, previous: Sequence[AssignmentDoc]
+) -> EngineResult:
+    """The previous plan where it still holds, the other orders placed around it, unless
+    the engine's schedule plans more orders by priority (then moving work is worth it).
+
+    The kept schedule reports the count levels only: their values equal the engine's and
+    their bounds still hold; the secondary levels were solved for another schedule."""
+    kept = kept_schedule(instance, previous)
+    rest = [o for o in release_order(instance) if o not in kept.planned]
+    stable = extend_schedule(instance, kept, rest)
+    if lexicographic_key(instance, stable.planned) < lexicographic_key(
+        instance, result.schedule.planned
+    ):
+        logger.info("previous plan not kept: the new plan plans more orders by priority")
+        return result
+    reason = (
+        f"{len(kept.planned)} orders kept where the previous plan had them, "
+        f"{len(stable.planned) - len(kept.planned)} placed around them; the solve planned "
+        "no more by priority"
+    )
+    values = {
+        spec.name: sum(1 for o in spec.order_idxs if o in stable.planned)
+        for spec in level_specs(instance)
+    }
+    counts = tuple(
+        dataclasses.replace(lv, value=values.get(lv.name, lv.value))
+        for lv in result.levels
+        if lv.sense == "max"
+    )
+    return EngineResult(stable, "FEASIBLE", reason, counts)
 
 
 #: Share of the time limit the first-plan passes may take at most.
@@ -109,6 +144,8 @@ def plan_window(
         deadline, lambda: run_engine(instance, params, engine_deadline, start, progress)
     )
     result = _at_least_greedy(instance, start, result)
+    if problem.previous_assignments:
+        result = keep_previous(instance, result, problem.previous_assignments)
     plan_doc = assemble_plan(instance, checked, result, params, started)
     return PlannedWindow(problem, checked, instance, result, plan_doc)
 
