@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     window_minutes: float = Field(
         default=15.0, ge=0, description="Plan the current window this often (0: on demand only)."
     )
+    rolling_window: bool = Field(
+        default=False,
+        description=(
+            "Roll the stored window with the clock: each window plan starts at the slot"
+            " holding now (kept the stored length); that slot's work is under way, pinned."
+        ),
+    )
     window_time_limit_s: float = Field(
         default=10.0, gt=0, description="Time limit of a window plan."
     )

@@ -6,7 +6,8 @@ Its exceptions are matched with the open records: an order still excepted keeps 
 record (the code and message follow the newest plan), a new one opens a record (and an
 ``exception.opened`` event and webhook), and a record whose order is now planned, gone or
 cancelled is resolved. ``churn`` counts the orders whose tasks moved (another team or
-slot, or no longer planned) since the previous plan.
+slot, or no longer planned) since the previous plan; each plan is asked to keep the
+previous one where it still holds (``previous_assignments``, see :mod:`api.rolling`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
 from api.jobs import JobRunner, Subscribers
+from api.order_state import list_orders
+from api.rolling import Previous, window_problem
 from api.state import current_problem
 from api.webhooks import WebhookSender
 from api.window_models import ExceptionRecord, PlannedWindow
@@ -43,22 +46,46 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _footprint(plan: dict[str, Any]) -> dict[str, tuple[tuple[str, str, str, int], ...]]:
-    """Per planned order, where its tasks are: (stage, zone, team, slot), sorted."""
-    tasks: dict[str, list[tuple[str, str, str, int]]] = {}
-    for a in plan["assignments"]:
-        tasks.setdefault(a["order"], []).append(
-            (a["stage"], a.get("zone") or "", a["team"], a["slot"])
-        )
-    return {order: tuple(sorted(places)) for order, places in tasks.items()}
+Task = tuple[str, str, str, datetime]  # stage, zone, team, slot start
+
+
+def _when(moment: str) -> datetime:
+    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
+
+
+def _tasks(
+    assignments: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool]
+) -> dict[str, set[Task]]:
+    """Per order, where its tasks are (by the slot's start time: a rolled window numbers
+    its slots from another start)."""
+    tasks: dict[str, set[Task]] = {}
+    for a in assignments:
+        if keep(a):
+            where = (a["stage"], a.get("zone") or "", a["team"], _when(a["slot_start"]))
+            tasks.setdefault(a["order"], set()).add(where)
+    return tasks
 
 
 def churn(previous: dict[str, Any] | None, plan: dict[str, Any]) -> int:
-    """Orders planned before whose tasks moved or that are no longer planned."""
+    """Orders the new plan still holds whose work, as the previous plan had it from the new
+    window's start on, moved (another team or slot) or is no longer planned. Work pinned
+    in the new plan (under way, or done) is not a move, nor is work added for an order
+    (a pick the previous plan had in a slot now past); orders done are not churn."""
     if previous is None:
         return 0
-    before, after = _footprint(previous), _footprint(plan)
-    return sum(1 for order, places in before.items() if after.get(order) != places)
+    start = _when(plan["window"]["start"])
+    held = {a["order"] for a in plan["assignments"]} | {e["order"] for e in plan["exceptions"]}
+    pinned = {(a["order"], a["stage"]) for a in plan["assignments"] if a.get("pinned")}
+    before = _tasks(
+        previous["assignments"],
+        lambda a: (
+            a["order"] in held
+            and (a["order"], a["stage"]) not in pinned
+            and _when(a["slot_start"]) >= start
+        ),
+    )
+    after = _tasks(plan["assignments"], lambda a: not a.get("pinned"))
+    return sum(1 for order, places in before.items() if not places <= after.get(order, set()))
 
 
 class WindowPlanner:
@@ -101,7 +128,7 @@ class WindowPlanner:
         with self._lock:  # one window plan at a time
             with self.sessions() as session:
                 try:
-                    problem = current_problem(session)
+                    problem = self._problem(session)
                 except Exception as error:  # incomplete state: say what is missing
                     raise WindowError(str(error)) from None
             limit = self.settings.window_time_limit_s
@@ -110,6 +137,19 @@ class WindowPlanner:
             if done is None or done.plan is None:
                 raise WindowError(f"the window's job {job.id} ended without a plan")
             return self._store(job.id, trigger, json.loads(done.plan), done.plan)
+
+    def _problem(self, session: Session) -> dict[str, Any]:
+        """The stored state as a problem: rolled, work under way pinned, previous plan kept."""
+        latest = session.scalars(
+            select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
+        ).first()
+        previous = Previous(
+            plan=json.loads(latest.plan) if latest is not None else None,
+            picked_orders=[record.document for record in list_orders(session, "picked")],
+        )
+        return window_problem(
+            current_problem(session), previous, _now(), self.settings.rolling_window
+        )
 
     def _store(self, job_id: str, trigger: str, plan: dict[str, Any], text: str) -> PlannedWindow:
         with self.sessions.begin() as session:

@@ -145,3 +145,26 @@ def test_more_capacity_resolves_records_and_counts_churn(client: TestClient) -> 
         refused = client.get(f"/v1/exceptions?{query}")
         assert refused.status_code == 422, query
         assert refused.json()["errors"][0]["field"] in ("status", "code"), query
+
+
+def test_new_orders_are_planned_around_the_previous_window(client: TestClient) -> None:
+    """Orders arrive between two window plans: the second plan keeps every order of the
+    first where it was (churn 0) and plans the new ones in what is left."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
+    first_orders, later_orders = doc["orders"][:30], doc["orders"][30:]
+    _load_state(client, {**doc, "orders": first_orders})
+    first = client.post("/v1/windows").json()
+    assert client.post("/v1/orders", json=later_orders).status_code == 200
+    second = client.post("/v1/windows").json()
+    assert_plan_valid(client.get("/v1/problem").json(), second["plan"])
+    assert second["churn"] == 0
+    assert second["planned"] == len(doc["orders"])
+
+    def places(plan: dict[str, Any]) -> dict[str, set[tuple[str, str, int]]]:
+        found: dict[str, set[tuple[str, str, int]]] = {}
+        for a in plan["assignments"]:
+            found.setdefault(a["order"], set()).add((a["stage"], a["team"], a["slot"]))
+        return found
+
+    before, after = places(first["plan"]), places(second["plan"])
+    assert all(after[order] == where for order, where in before.items())
