@@ -66,6 +66,18 @@ async def problem_body(request: Request) -> dict[str, Any]:
     return parsed
 
 
+async def order_body(request: Request) -> dict[str, Any]:
+    """The request body as one JSON object (a would-be order); its fields are checked as
+    an order's are, by the contract's per-order validation, not here."""
+    try:
+        parsed = json.loads(await request.body())
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise DocumentError([FieldError("", f"not JSON: {error}")]) from None
+    if not isinstance(parsed, dict):
+        raise DocumentError([FieldError("", "the body must be one order, a JSON object")])
+    return parsed
+
+
 def time_limit(
     settings: Annotated[Settings, Depends(get_settings)], time_limit: float | None = None
 ) -> float:
@@ -82,6 +94,7 @@ def time_limit(
 
 Runner = Annotated[JobRunner, Depends(get_runner)]
 Problem = Annotated[dict[str, Any], Depends(problem_body)]
+OrderBody = Annotated[dict[str, Any], Depends(order_body)]
 TimeLimit = Annotated[float, Depends(time_limit)]
 
 

@@ -70,3 +70,19 @@ class Accepted(BaseModel):
     id: str
     status: str
     location: str
+
+
+class PromiseOut(BaseModel):
+    """Available to promise: can this order still make the current window?"""
+
+    window: int = Field(description="The planned window the answer is read from.")
+    order: str
+    can_make_it: bool
+    pick_slots: list[int] = Field(description="Slots of its picks (one per zone), if it fits.")
+    pack_slot: int | None = Field(description="Slot of its pack, if it fits.")
+    ready_by: datetime | None = Field(description="End of the pack slot: ready to ship by then.")
+    code: str | None = Field(
+        description="Why not: the exception code the plan would give it (STOCKOUT, ...)."
+    )
+    message: str
+    millis: float = Field(description="Time the answer took in the service, ms.")

@@ -24,11 +24,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
 from api.jobs import JobRunner, Subscribers
+from api.models import Job
 from api.order_state import list_orders
 from api.rolling import Previous, window_problem
 from api.state import current_problem
 from api.webhooks import WebhookSender
 from api.window_models import ExceptionRecord, PlannedWindow
+from solver.promise import PromiseBook
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +107,10 @@ class WindowPlanner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._promises: tuple[int, PromiseBook] | None = None
 
     def start(self) -> None:
+        threading.Thread(target=self._book_latest, daemon=True).start()
         if self.settings.window_minutes > 0:
             self._thread = threading.Thread(target=self._every_period, daemon=True)
             self._thread.start()
@@ -136,7 +140,40 @@ class WindowPlanner:
             done = self.runner.wait(job.id, limit + WAIT_GRACE_S)
             if done is None or done.plan is None:
                 raise WindowError(f"the window's job {job.id} ended without a plan")
-            return self._store(job.id, trigger, json.loads(done.plan), done.plan)
+            plan = json.loads(done.plan)
+            window = self._store(job.id, trigger, plan, done.plan)
+        self._book(window.id, problem, plan)
+        return window
+
+    # --- available to promise -------------------------------------------------------------
+
+    def promise(self, raw_order: Any) -> dict[str, Any]:
+        """Whether a would-be order can still make the latest planned window (and when),
+        or why not, from that plan's free capacity and stock: nothing is solved again."""
+        booked = self._promises
+        if booked is None:
+            raise WindowError("no window planned yet: POST /v1/windows first")
+        window_id, book = booked
+        answer = book.promise(raw_order)
+        return {"window": window_id, **answer.document()}
+
+    def _book(self, window_id: int, problem: dict[str, Any], plan: dict[str, Any]) -> None:
+        try:
+            self._promises = (window_id, PromiseBook.from_plan(problem, plan))
+        except Exception:  # a promise book is an aid; the window plan stands without it
+            logger.exception("window %d: no promise book", window_id)
+
+    def _book_latest(self) -> None:
+        """The latest stored window's promise book (at start-up)."""
+        with self.sessions() as session:
+            latest = session.scalars(
+                select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
+            ).first()
+            job = session.get(Job, latest.job_id) if latest is not None else None
+            if latest is None or job is None:
+                return
+            window_id, problem, plan = latest.id, json.loads(job.problem), json.loads(latest.plan)
+        self._book(window_id, problem, plan)
 
     def _problem(self, session: Session) -> dict[str, Any]:
         """The stored state as a problem: rolled, work under way pinned, previous plan kept."""

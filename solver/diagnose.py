@@ -35,6 +35,14 @@ def diagnose(
     ]
 
 
+def explain(instance: Instance, left: Leftovers, order: Order, past_due: bool) -> PlanException:
+    """The exception of one valid order the plan leaves out, given what the plan leaves
+    (for one would-be order at a time: :mod:`solver.promise`)."""
+    if past_due:
+        return _past_due_exception(instance, order)
+    return _exception_after_plan(instance, left, order)
+
+
 def _exception_after_plan(instance: Instance, left: Leftovers, order: Order) -> PlanException:
     """STOCKOUT, NO_ELIGIBLE_TEAM or CAPACITY: the first that applies given what is left."""
     short = stock_shortfall(left, order, zones=None)

@@ -251,6 +251,13 @@ def _release(instance: Instance, ledger: Ledger, picks: list[PickTask]) -> None:
         ledger.capacity_s[pick.team_idx][pick.slot_idx] += need_s
 
 
+def place_order(
+    instance: Instance, ledger: Ledger, order_idx: int
+) -> tuple[list[PickTask], PackTask | None] | None:
+    """Place one order in what the ledger leaves free (charging it), or None."""
+    return _place_order(instance, ledger, order_idx)
+
+
 def place_order_at(
     instance: Instance, ledger: Ledger, order_idx: int, team_idx: int, slot_idx: int
 ) -> tuple[list[PickTask], PackTask | None] | None:

@@ -44,7 +44,7 @@ def add_orders(window: PlannedWindow, raw_orders: Sequence[Any]) -> PlannedWindo
     problem = window.problem.model_copy(update={"orders": (*window.problem.orders, *fresh)})
     checked = validate_orders(fresh)
     added = build_instance(problem, checked.orders)
-    instance = _merged(window.instance, added, problem)
+    instance = merged_instance(window.instance, added, problem)
     first_new = len(window.instance.orders)
     new_idxs = [o for o in release_order(instance) if o >= first_new]
     schedule = extend_schedule(instance, window.result.schedule, new_idxs)
@@ -76,8 +76,9 @@ def _fresh_orders(window: PlannedWindow, raw_orders: Sequence[Any]) -> list[Any]
     return fresh
 
 
-def _merged(old: Instance, added: Instance, problem: Any) -> Instance:
-    """The old instance with the new orders' tasks appended (indices shifted)."""
+def merged_instance(old: Instance, added: Instance, problem: Any) -> Instance:
+    """The old instance with the new orders' tasks appended (indices shifted); ``added``
+    was built from the same problem (teams, stock) as ``old``."""
     order_offset, line_offset = len(old.orders), len(old.lines)
     peers: dict[int, int] = {}
     for order in old.orders:

@@ -11,8 +11,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
+from api.deps import OrderBody
 from api.jobs import QueueFullError
 from api.routers.plans import sse_lines
+from api.schemas import PromiseOut, Rejected
 from api.window_models import ExceptionRecord, PlannedWindow
 from api.windows import WindowError, WindowPlanner, record_view, set_status
 from solver.result import ExceptionCode
@@ -67,6 +69,27 @@ def latest_window(planner: Planner) -> dict[str, Any]:
     if window is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no window planned yet")
     return _window_view(window)
+
+
+_ORDER = {"type": "object", "description": "A would-be order (the contract's order shape)."}
+
+
+@router.post(
+    "/promise",
+    response_model=PromiseOut,
+    responses={409: {"description": "No window planned yet."}, 422: {"model": Rejected}},
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _ORDER}}}
+    },
+)
+def promise(planner: Planner, order: OrderBody) -> dict[str, Any]:
+    """Can this order still make the current window, in which slot, or why not? Read from
+    the latest window plan's free capacity and stock (nothing is re-solved; nothing is
+    reserved). A malformed order is answered with its INVALID_* code, not refused."""
+    try:
+        return planner.promise(order)
+    except WindowError as error:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(error)) from None
 
 
 @router.get("/exceptions")

@@ -168,3 +168,33 @@ def test_new_orders_are_planned_around_the_previous_window(client: TestClient) -
 
     before, after = places(first["plan"]), places(second["plan"])
     assert all(after[order] == where for order, where in before.items())
+
+
+def test_promise_answers_from_the_latest_window(client: TestClient, tmp_path: Path) -> None:
+    """409 before any window; then a yes with its slot, a no with its code, the answer for
+    an order the window holds, and 422 for a body that is no order object. After a
+    restart the answers come from the stored window."""
+    doc = _crunch()
+    would_be = {**doc["orders"][0], "id": "ATP-1"}
+    assert client.post("/v1/promise", json=would_be).status_code == 409
+    _load_state(client, doc)
+    window = client.post("/v1/windows").json()
+    answer = client.post("/v1/promise", json=would_be).json()
+    assert answer["window"] == window["id"] and answer["order"] == "ATP-1"
+    excepted = client.get("/v1/exceptions?status=open").json()[0]["order"]
+    held = client.post("/v1/promise", json={"id": excepted, "lines": []}).json()
+    assert (held["can_make_it"], held["code"]) == (False, "CAPACITY")
+    stockout = client.post("/v1/promise", json={**would_be, "lines": [{"sku": "NOPE", "qty": 1}]})
+    assert (stockout.json()["can_make_it"], stockout.json()["code"]) == (False, "STOCKOUT")
+    assert client.post("/v1/promise", json=[would_be]).status_code == 422
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'w.db'}", window_minutes=0)
+    with TestClient(create_app(settings)) as restarted:
+        for _ in range(200):
+            again = restarted.post("/v1/promise", json=would_be)
+            if again.status_code != 409:
+                break
+            threading.Event().wait(0.05)
+        assert again.status_code == 200
+        assert {k: v for k, v in again.json().items() if k != "millis"} == {
+            k: v for k, v in answer.items() if k != "millis"
+        }
