@@ -108,6 +108,8 @@ class WindowPlanner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._promises: tuple[int, PromiseBook] | None = None
+        #: What "now" is for rolling the window (tests and the demo set their own).
+        self.clock: Callable[[], datetime] = _now
 
     def start(self) -> None:
         threading.Thread(target=self._book_latest, daemon=True).start()
@@ -185,7 +187,7 @@ class WindowPlanner:
             picked_orders=[record.document for record in list_orders(session, "picked")],
         )
         return window_problem(
-            current_problem(session), previous, _now(), self.settings.rolling_window
+            current_problem(session), previous, self.clock(), self.settings.rolling_window
         )
 
     def _store(self, job_id: str, trigger: str, plan: dict[str, Any], text: str) -> PlannedWindow:

@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import OrderBody
 from api.jobs import QueueFullError
+from api.models import Job
 from api.routers.plans import sse_lines
 from api.schemas import PromiseOut, Rejected
 from api.window_models import ExceptionRecord, PlannedWindow
@@ -60,15 +61,33 @@ async def plan_window_now(planner: Planner) -> dict[str, Any]:
     return _window_view(window)
 
 
-@router.get("/windows/latest", responses={404: {"description": "No window planned yet."}})
-def latest_window(planner: Planner) -> dict[str, Any]:
+def _latest(planner: WindowPlanner) -> PlannedWindow:
     with planner.sessions() as session:
         window = session.scalars(
             select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
         ).first()
     if window is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no window planned yet")
-    return _window_view(window)
+    return window
+
+
+@router.get("/windows/latest", responses={404: {"description": "No window planned yet."}})
+def latest_window(planner: Planner) -> dict[str, Any]:
+    return _window_view(_latest(planner))
+
+
+@router.get("/windows/latest/problem", responses={404: {"description": "No window planned yet."}})
+def latest_window_problem(planner: Planner) -> dict[str, Any]:
+    """The problem document the latest window planned: the window as rolled, the work
+    under way pinned, the previous plan offered (``previous_assignments``). Plan it again,
+    or check the window's plan against it."""
+    window = _latest(planner)
+    with planner.sessions() as session:
+        job = session.get(Job, window.job_id)
+    if job is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, "the window's job is gone")
+    problem: dict[str, Any] = json.loads(job.problem)
+    return problem
 
 
 _ORDER = {"type": "object", "description": "A would-be order (the contract's order shape)."}

@@ -9,6 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.config import Settings
 from api.rolling import Previous, rolled_window, window_problem
 from api.windows import churn
 from solver.check import assert_plan_valid
@@ -137,3 +141,49 @@ def test_a_window_that_does_not_roll_pins_nothing_new() -> None:
     assert problem["pinned"] == []
     assert len(problem["previous_assignments"]) == len(first["assignments"])
     assert churn(first, _planned(problem)) == 0
+
+
+def test_the_service_rolls_pins_and_keeps(tmp_path: Path) -> None:
+    """Through the API, the clock 20 then 50 minutes into the stored window: each window's
+    plan passes the checker against the problem it planned; orders picked keep their picks
+    pinned in the done slot; packed ones are gone; nothing planned moves."""
+    doc = _demo()
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}", window_minutes=0, rolling_window=True
+    )
+    with TestClient(create_app(settings)) as client:
+        planner = client.app.state.windows  # type: ignore[attr-defined]
+        setup = {"window": doc["window"], "labor": doc["labor"]}
+        assert client.put("/v1/warehouse", json=setup).status_code == 200
+        assert client.put("/v1/teams", json=doc["teams"]).status_code == 200
+        stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
+        assert client.put("/v1/inventory", json=stock).status_code == 200
+        assert client.post("/v1/orders", json=doc["orders"]).status_code == 200
+        planner.clock = lambda: _start(doc) + timedelta(minutes=20)
+        first = client.post("/v1/windows").json()
+        problem = client.get("/v1/windows/latest/problem").json()
+        assert problem["window"]["start"] == doc["window"]["start"]  # the done slot, 08:00
+        assert_plan_valid(problem, first["plan"])
+        assert all(a["slot"] >= 1 for a in first["plan"]["assignments"])
+        # the 08:15 and 08:30 slots' work is done: their picks are reported, packs too
+        tasks = [(a["order"], a["stage"], a["slot"]) for a in first["plan"]["assignments"]]
+        later = {o for o, stage, k in tasks if stage == "pick" and k > 2}
+        picked = sorted({o for o, stage, k in tasks if stage == "pick"} - later)
+        packed = {o for o, stage, k in tasks if stage == "pack" and k <= 2}
+        assert picked and packed
+        for order_id in picked:
+            for event in ["picked", "packed"] if order_id in packed else ["picked"]:
+                reply = client.post(f"/v1/orders/{order_id}/events", json={"event": event})
+                assert reply.status_code == 200
+        planner.clock = lambda: _start(doc) + timedelta(minutes=50)
+        second = client.post("/v1/windows").json()
+        problem = client.get("/v1/windows/latest/problem").json()
+        assert_plan_valid(problem, second["plan"])
+        assert problem["window"]["start"] == "2026-12-04T08:30:00Z"
+        still_picked = [o for o in picked if o not in packed]
+        assert still_picked
+        for a in second["plan"]["assignments"]:
+            assert a["order"] not in packed
+            if a["order"] in still_picked and a["stage"] == "pick":
+                assert (a["slot"], a.get("pinned")) == (0, True)
+        assert second["churn"] == 0
