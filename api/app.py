@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import uuid
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from api.config import Settings
 from api.db import make_engine, migrate, session_factory
-from api.deps import no_unknown_query, require_key, require_key_or_shopify_hmac
+from api.deps import database_slot, no_unknown_query, require_key, require_key_or_shopify_hmac
 from api.jobs import JobRunner
 from api.metrics import Metrics
 from api.routers import health, plans, state, windows
@@ -71,9 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             413: {"description": "The body is over the size limit."},
         },
     )
+    app.state.db_slots = asyncio.Semaphore(settings.max_db_requests)
     app.include_router(
         state.router,
-        dependencies=[Depends(require_key), Depends(no_unknown_query)],
+        dependencies=[Depends(database_slot), Depends(require_key), Depends(no_unknown_query)],
         responses={
             401: {"description": "An API key is configured and none valid was given."},
             413: {"description": "The body is over the size limit."},
@@ -81,7 +83,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.include_router(
         state.webhook_router,
-        dependencies=[Depends(require_key_or_shopify_hmac), Depends(no_unknown_query)],
+        dependencies=[
+            Depends(database_slot),
+            Depends(require_key_or_shopify_hmac),
+            Depends(no_unknown_query),
+        ],
         responses={401: {"description": "No valid API key or Shopify HMAC."}},
     )
     app.include_router(

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     )
     max_body_bytes: int = Field(default=20_000_000, gt=0, description="Larger bodies: 413.")
     queue_size: int = Field(default=16, ge=1, description="Jobs waiting; beyond it: 429.")
+    max_db_requests: int = Field(
+        default=12,
+        ge=1,
+        le=32,
+        description="Live-state requests in a database transaction at once (others wait).",
+    )
     solver_processes: int = Field(default=1, ge=1, le=64, description="Solves at a time.")
     default_time_limit_s: float = Field(default=30.0, gt=0)
     max_time_limit_s: float = Field(default=600.0, gt=0)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
@@ -24,6 +26,19 @@ def get_settings(request: Request) -> Settings:
 def get_runner(request: Request) -> JobRunner:
     runner: JobRunner = request.app.state.runner
     return runner
+
+
+async def database_slot(request: Request) -> AsyncIterator[None]:
+    """Hold one of ``max_db_requests`` slots while the request is in a transaction.
+
+    Handlers that write run on worker threads (40 by default). SQLite lets one writer in
+    at a time and the others wait on its lock; PostgreSQL's pool lends 15 connections.
+    With more writers than threads, every thread could be waiting, and the one holding
+    the lock could not get a thread to commit: the service would stall until timeouts.
+    Requests beyond the slots wait here, in the event loop, holding no thread."""
+    slots: asyncio.Semaphore = request.app.state.db_slots
+    async with slots:
+        yield
 
 
 def require_key(

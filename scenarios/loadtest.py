@@ -3,8 +3,11 @@
 ``run_load(base_url, ...)`` sends requests from many concurrent clients (threads with
 their own HTTP connections) and reports, per operation, how many were sent, how many
 failed (transport errors and 5xx; 429 "queue full" is counted apart, it is the service
-protecting itself), and the p50 / p95 / max latency. It refuses any address that is not
-loopback, and every run is bounded by a request count and a wall-clock limit.
+protecting itself; other 4xx are counted apart too, they mean the load tool sent a bad
+request), the p50 / p95 / max latency and the requests per second. A few setup requests
+(seeding the live state) may be sent first, one after the other and untimed; any of them
+not answered 2xx stops the run. It refuses any address that is not loopback, and every
+run is bounded by a request count and a wall-clock limit.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import statistics
 import subprocess
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,8 +31,13 @@ logger = logging.getLogger(__name__)
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
-#: One request: (method, path, JSON body or None).
-Request = tuple[str, str, Any]
+#: One request: (method, path, body) or (method, path, body, headers). The body is sent as
+#: JSON, or as it is when it is ``bytes`` (a signed body must be sent byte for byte).
+Request = tuple[str, str, Any] | tuple[str, str, Any, Mapping[str, str]]
+
+
+class SetupError(RuntimeError):
+    """A setup request was not answered 2xx: the run would measure nothing useful."""
 
 
 @dataclass
@@ -39,8 +47,18 @@ class OperationStats:
     name: str
     latencies_s: list[float] = field(default_factory=list)
     errors: int = 0
+    """Transport errors and 5xx."""
     throttled: int = 0
+    """429: the service refusing work it has no room for."""
+    rejected: int = 0
+    """Other 4xx: the load tool sent a request the service refuses (a bug of the tool)."""
+    replayed: int = 0
+    """Answers marked ``Idempotent-Replayed: true`` (a request sent again with its key)."""
     statuses: dict[int, int] = field(default_factory=dict)
+    transport_errors: dict[str, int] = field(default_factory=dict)
+    """Requests with no answer, by the client's exception (ReadTimeout, ...)."""
+    wall_s: float = 0.0
+    """Wall-clock time of the whole operation, every client."""
 
     def percentile_ms(self, share: float) -> float | None:
         if not self.latencies_s:
@@ -51,6 +69,16 @@ class OperationStats:
     @property
     def median_ms(self) -> float | None:
         return 1000 * statistics.median(self.latencies_s) if self.latencies_s else None
+
+    @property
+    def succeeded(self) -> int:
+        """Requests answered 2xx."""
+        return sum(n for code, n in self.statuses.items() if 200 <= code < 300)
+
+    @property
+    def per_second(self) -> float | None:
+        """Requests answered per second of the operation's wall-clock time."""
+        return len(self.latencies_s) / self.wall_s if self.wall_s > 0 else None
 
 
 def check_loopback(base_url: str) -> None:
@@ -86,23 +114,53 @@ class _Sender:
     def send(self, k: int) -> None:
         if time.monotonic() > self.give_up:
             return
-        method, path, body = self.make(k)
+        request = self.make(k)
         started = time.perf_counter()
         try:
-            code: int | None = self._client().request(method, path, json=body).status_code
-        except httpx.HTTPError:
-            code = None
-        self._record(time.perf_counter() - started, code)
+            response: httpx.Response | None = _send(self._client(), request)
+        except httpx.HTTPError as error:
+            response = None
+            with self.lock:
+                name = type(error).__name__
+                self.stats.transport_errors[name] = self.stats.transport_errors.get(name, 0) + 1
+        self._record(time.perf_counter() - started, response)
 
-    def _record(self, elapsed_s: float, code: int | None) -> None:
+    def _record(self, elapsed_s: float, response: httpx.Response | None) -> None:
+        code = None if response is None else response.status_code
         with self.lock:
             self.stats.latencies_s.append(elapsed_s)
             if code is None or code >= 500:
                 self.stats.errors += 1
             elif code == 429:
                 self.stats.throttled += 1
-            if code is not None:
-                self.stats.statuses[code] = self.stats.statuses.get(code, 0) + 1
+            elif code >= 400:
+                self.stats.rejected += 1
+            if response is not None:
+                self.stats.statuses[response.status_code] = (
+                    self.stats.statuses.get(response.status_code, 0) + 1
+                )
+                if response.headers.get("Idempotent-Replayed") == "true":
+                    self.stats.replayed += 1
+
+
+def _send(client: httpx.Client, request: Request) -> httpx.Response:
+    method, path, body, *rest = request
+    headers = rest[0] if rest else None
+    if isinstance(body, bytes):
+        return client.request(method, path, content=body, headers=headers)
+    return client.request(method, path, json=body, headers=headers)
+
+
+def _run_setup(base_url: str, setup: Sequence[Request], headers: dict[str, str] | None) -> None:
+    """Send the setup requests in order; stop at the first one not answered 2xx."""
+    with httpx.Client(base_url=base_url, headers=headers, timeout=120) as client:
+        for request in setup:
+            response = _send(client, request)
+            if not response.is_success:
+                raise SetupError(
+                    f"setup {request[0]} {request[1]} answered {response.status_code}: "
+                    f"{response.text[:500]}"
+                )
 
 
 def run_load(
@@ -112,16 +170,21 @@ def run_load(
     requests_per_operation: int,
     time_limit_s: float,
     headers: dict[str, str] | None = None,
+    setup: Sequence[Request] = (),
 ) -> list[OperationStats]:
-    """Send every operation's requests from ``clients`` concurrent clients, one operation
-    after the other; each operation stops early at ``time_limit_s``."""
+    """Send the ``setup`` requests (in order, untimed), then every operation's requests
+    from ``clients`` concurrent clients, one operation after the other; each operation
+    stops early at ``time_limit_s``. Request ``k`` of an operation is ``make(k)``."""
     check_loopback(base_url)
+    _run_setup(base_url, setup, headers)
     results = []
     for name, make in operations.items():
         stats = OperationStats(name)
         sender = _Sender(base_url, make, stats, time.monotonic() + time_limit_s, headers)
+        started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=clients) as pool:
             list(pool.map(sender.send, range(requests_per_operation)))
+        stats.wall_s = time.perf_counter() - started
         logger.info("load: %s done, %d requests", name, len(stats.latencies_s))
         results.append(stats)
     return results
@@ -164,18 +227,30 @@ def local_server(command: list[str], db_url: str, port: int) -> Iterator[str]:
 def markdown(results: list[OperationStats], clients: int, command: str, machine: str) -> str:
     """The figures as a Markdown table, with the command and the machine."""
     rows = [
-        "| operation | requests | errors | 429 | p50 ms | p95 ms | max ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| operation | requests | errors | 4xx | 429 | p50 ms | p95 ms | max ms | req/s |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in results:
         worst = 1000 * max(s.latencies_s) if s.latencies_s else None
         rows.append(
-            f"| {s.name} | {len(s.latencies_s)} | {s.errors} | {s.throttled} | "
-            f"{_ms(s.median_ms)} | {_ms(s.percentile_ms(0.95))} | {_ms(worst)} |"
+            f"| {s.name} | {len(s.latencies_s)} | {s.errors} | {s.rejected} | {s.throttled} | "
+            f"{_ms(s.median_ms)} | {_ms(s.percentile_ms(0.95))} | {_ms(worst)} | "
+            f"{_ms(s.per_second)} |"
         )
-    return f"- Command: `{command}`\n- Clients: {clients}\n- Machine: {machine}\n\n" + "\n".join(
-        rows
-    )
+    head = f"- Command: `{command}`\n- Clients: {clients}\n- Machine: {machine}\n\n"
+    return head + "\n".join(rows) + _failures(results)
+
+
+def _failures(results: list[OperationStats]) -> str:
+    """Below the table, what the failed and refused requests were answered, if any."""
+    lines = []
+    for s in results:
+        codes = {code: n for code, n in sorted(s.statuses.items()) if code >= 400}
+        if codes or s.transport_errors:
+            what = [f"HTTP {code}: {n}" for code, n in codes.items()]
+            what += [f"{name}: {n}" for name, n in sorted(s.transport_errors.items())]
+            lines.append(f"- {s.name}: {', '.join(what)}")
+    return "\n\n" + "\n".join(lines) if lines else ""
 
 
 def _ms(value: float | None) -> str:
