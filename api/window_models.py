@@ -37,6 +37,7 @@ class ExceptionRecord(Base):
     code: Mapped[str] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), index=True)
-    window_id: Mapped[int] = mapped_column(ForeignKey("planned_windows.id"))
+    #: The window plan that last saw it; None for an order refused at import.
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("planned_windows.id"))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -28,6 +29,7 @@ from api.models import Job
 from api.order_state import list_orders
 from api.rolling import Previous, window_problem
 from api.state import current_problem
+from api.state_schemas import ImportReport
 from api.webhooks import WebhookSender
 from api.window_models import ExceptionRecord, PlannedWindow
 from solver.promise import PromiseBook
@@ -216,10 +218,14 @@ class WindowPlanner:
             "churn": window.churn,
         }  # fmt: skip
         self.subscribers.publish(EVENTS, {"event": "window", "data": summary})
+        self.announce_opened(opened)
+        logger.info("window %d planned: %s, %d new exceptions", window.id, summary, len(opened))
+
+    def announce_opened(self, opened: list[dict[str, Any]]) -> None:
+        """Newly opened records to the event stream and the webhooks (once committed)."""
         for record in opened:
             self.subscribers.publish(EVENTS, {"event": "exception", "data": record})
             self.webhooks.send("exception.opened", record)
-        logger.info("window %d planned: %s, %d new exceptions", window.id, summary, len(opened))
 
     def events(self, timeout_s: float = 15.0) -> Iterator[dict[str, Any]]:
         """Service-wide events as they happen (a keep-alive ping when quiet)."""
@@ -242,7 +248,7 @@ def record_view(record: ExceptionRecord) -> dict[str, Any]:
         "code": record.code,
         "message": record.message,
         "status": record.status,
-        "window": record.window_id,
+        "window": record.window_id,  # None: refused at import
         "created_at": record.created_at.isoformat(),
         "updated_at": record.updated_at.isoformat(),
     }
@@ -276,7 +282,44 @@ def sync_exceptions(
         if is_new:
             opened.append(record_view(record))
     for record in live.values():  # planned now, or no longer held
-        record.status, record.updated_at, record.window_id = "resolved", now, window_id
+        if record.window_id is not None:  # (refused at import: resolved when stored)
+            record.status, record.updated_at, record.window_id = "resolved", now, window_id
+    return opened
+
+
+_NO_ID = re.compile(r"^orders\[\d+\]$")
+
+
+def record_import(session: Session, report: ImportReport) -> list[dict[str, Any]]:
+    """Open a record for each order an import refused (INVALID_ORDER, INVALID_ADDRESS),
+    as a plan would for a bad order; resolve those records once the order is stored.
+    Returns the newly opened records (an order without a usable id has none)."""
+    now = _now()
+    ids = [entry.id for entry in report.orders]
+    live = {
+        r.order_id: r
+        for r in session.scalars(
+            select(ExceptionRecord).where(
+                ExceptionRecord.status != "resolved", ExceptionRecord.order_id.in_(ids)
+            )
+        )
+    }
+    opened = []
+    for entry in report.orders:
+        record = live.get(entry.id)
+        if entry.result in ("created", "updated") and record is not None:
+            if record.window_id is None:
+                record.status, record.updated_at = "resolved", now
+        elif entry.result == "rejected" and entry.exception and not _NO_ID.match(entry.id):
+            is_new = record is None
+            if record is None:
+                record = ExceptionRecord(order_id=entry.id, status="open", created_at=now)
+                session.add(record)
+            record.code, record.message = entry.exception.code, entry.exception.message
+            record.updated_at = now
+            session.flush()
+            if is_new:
+                opened.append(record_view(record))
     return opened
 
 

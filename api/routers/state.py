@@ -12,7 +12,16 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, status
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    Header,
+    HTTPException,
+    Query,
+    Request,
+    status,
+)
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import IntegrityError
@@ -35,6 +44,7 @@ from api.state_schemas import (
     WarehouseIn,
     WarehouseOut,
 )
+from api.windows import WindowPlanner, record_import
 from solver.domain import Team
 from solver.loading import DocumentError, FieldError, field_path
 
@@ -240,17 +250,30 @@ def _order_out(record: OrderRecord) -> OrderOut:
     openapi_extra=_body(list[Any]),
 )
 def post_orders(
-    body: RawBody, db: Db, request: Request, key: IdempotencyKey = None
+    body: RawBody, db: Db, request: Request, tasks: BackgroundTasks, key: IdempotencyKey = None
 ) -> JSONResponse:
     """Upsert a JSON list of contract orders by id; each is checked on its own and the
     report says what became of each. Honours ``Idempotency-Key``."""
     orders = _parse(list[Any], body, "orders")
 
     def run() -> idempotency.StoredResponse:
-        report = order_state.import_orders(db, order_state.Incoming(orders=orders))
+        report = _imported(db, request, order_state.Incoming(orders=orders), tasks)
         return idempotency.StoredResponse(200, report.model_dump(mode="json", exclude_none=True))
 
     return _once(db, request, key, body, run)
+
+
+def _imported(
+    db: Session, request: Request, incoming: order_state.Incoming, tasks: BackgroundTasks
+) -> ImportReport:
+    """Import the orders; open exception records for the refused ones (announced once the
+    transaction has committed, after the response)."""
+    report = order_state.import_orders(db, incoming)
+    planner: WindowPlanner = request.app.state.windows
+    opened = record_import(db, report)
+    if opened:
+        tasks.add_task(planner.announce_opened, opened)
+    return report
 
 
 @router.get(
@@ -328,6 +351,8 @@ def get_problem(db: Db) -> dict[str, Any]:
 def shopify_order(
     body: RawBody,
     db: Db,
+    request: Request,
+    tasks: BackgroundTasks,
     signature: Annotated[str | None, Header(alias="X-Shopify-Hmac-Sha256")] = None,
 ) -> ImportReport:
     """A Shopify order webhook (orders/create, orders/updated, orders/cancelled). With
@@ -335,7 +360,7 @@ def shopify_order(
     secret = shopify.shopify_secret()
     if secret is not None and not shopify.hmac_valid(body, signature, secret):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "bad X-Shopify-Hmac-Sha256")
-    return order_state.import_orders(db, shopify.from_webhook(_json(body)))
+    return _imported(db, request, shopify.from_webhook(_json(body)), tasks)
 
 
 @router.post(
@@ -345,10 +370,10 @@ def shopify_order(
     responses=REJECTED,
     openapi_extra=_body({"type": "string"}, "text/csv"),
 )
-def shopify_csv(body: RawBody, db: Db) -> ImportReport:
+def shopify_csv(body: RawBody, db: Db, request: Request, tasks: BackgroundTasks) -> ImportReport:
     """A Shopify orders export (CSV, one row per line item): a per-order import report."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DocumentError([FieldError("", f"not UTF-8 text: {error}")]) from None
-    return order_state.import_orders(db, shopify.from_csv(text))
+    return _imported(db, request, shopify.from_csv(text), tasks)

@@ -90,6 +90,7 @@ class Simulator:
         self._next_stockout: datetime | None = None
         self._restocks: list[tuple[datetime, dict[str, Any]]] = []
         self._cancel_at: dict[str, datetime] = {}
+        self._fix_at: dict[str, tuple[datetime, dict[str, Any]]] = {}
 
     # --- the loop -------------------------------------------------------------------------
 
@@ -194,6 +195,9 @@ class Simulator:
             exception = entry.get("exception") or {}
             self.rejected[order_id] = exception.get("code", "")
             logger.info("order %s rejected at the door: %s", order_id, exception.get("message"))
+            if order and self.spec.cancel_bad_after_s is not None:
+                fix_at = self.clock() + timedelta(seconds=self.spec.cancel_bad_after_s)
+                self._fix_at[order_id] = (fix_at, self.orders.corrected(order))
             return
         self.status.setdefault(order_id, "pending")
         kind = self.orders.bad.get(order_id)
@@ -349,7 +353,15 @@ class Simulator:
         }
 
     def _customer_service(self, now: datetime) -> None:
-        """Bad orders still open after ``cancel_bad_after_s`` are cancelled."""
+        """Bad orders still open after ``cancel_bad_after_s`` are cancelled; an order
+        refused at the door (its exception record open) is sent again, corrected."""
+        for order_id in sorted(o for o, (at, _) in self._fix_at.items() if now >= at):
+            _, corrected = self._fix_at.pop(order_id)
+            logger.info("order %s sent again by customer service, address corrected", order_id)
+            key = {"Idempotency-Key": f"demo-fix-{order_id}"}
+            report = self._json("POST", "/v1/orders", [corrected], headers=key)
+            for entry in report["orders"] if report is not None else ():
+                self._note_import(entry, corrected, one_by_one=True)
         for order_id in sorted(o for o, at in self._cancel_at.items() if now >= at):
             del self._cancel_at[order_id]
             why = f" by customer service ({self.orders.bad[order_id]})"

@@ -12,7 +12,8 @@ clock), so nothing goes stale.
 one tick of the stream at a time. Most orders are good; a few carry the defects a real
 feed has, one of each kind in the first batch:
 
-- ``address``: a US postal code that is no ZIP code (INVALID_ADDRESS: the API rejects it),
+- ``address``: a US postal code that is no ZIP code (INVALID_ADDRESS: the API rejects it
+  and opens its exception record; customer service sends it again corrected),
 - ``unstocked``: the SKU with no stock record (STOCKOUT),
 - ``mezzanine``: a SKU stored only where no team picks (NO_ELIGIBLE_TEAM),
 - ``missed_cutoff``: a carrier cutoff already gone (PAST_DUE).
@@ -198,6 +199,11 @@ class OrderMaker:
         ages_min = sorted(self._rng.randint(1, 60) for _ in range(self.spec.initial_orders))
         orders = [self._good(now - timedelta(minutes=age), now) for age in reversed(ages_min)]
         return orders + [self._bad(kind, now) for kind in BAD_KINDS]
+
+    def corrected(self, order: dict[str, Any]) -> dict[str, Any]:
+        """A bad-address order as customer service corrects it (a good order from then on)."""
+        self.bad.pop(order["id"], None)
+        return {**order, "ship_to": {**order["ship_to"], "postal_code": "62701"}}
 
     def tick(self, now: datetime) -> list[dict[str, Any]]:
         """The orders arriving in one simulator step (none, one, now and then two)."""

@@ -198,3 +198,38 @@ def test_promise_answers_from_the_latest_window(client: TestClient, tmp_path: Pa
         assert {k: v for k, v in again.json().items() if k != "millis"} == {
             k: v for k, v in answer.items() if k != "millis"
         }
+
+
+def test_orders_refused_at_import_are_exception_records(
+    client: TestClient, receiver: tuple[str, list[dict[str, Any]]]
+) -> None:
+    """A bad address refused by POST /v1/orders opens an INVALID_ADDRESS record (and a
+    webhook) at once; a window plan leaves it open; the corrected order resolves it."""
+    doc = _crunch()
+    _load_state(client, {**doc, "orders": doc["orders"][:5]})
+    bad = {**doc["orders"][5], "ship_to": {**doc["orders"][5]["ship_to"], "country": "XX"}}
+    report = client.post("/v1/orders", json=[bad]).json()
+    assert report["orders"][0]["result"] == "rejected"
+    records = client.get("/v1/exceptions?status=open").json()
+    assert [(r["order"], r["code"], r["window"]) for r in records] == [
+        (bad["id"], "INVALID_ADDRESS", None)
+    ]
+    client.post("/v1/windows")
+    still = client.get("/v1/exceptions?code=INVALID_ADDRESS").json()
+    assert [r["status"] for r in still] == ["open"]
+    assert client.post("/v1/orders", json=[doc["orders"][5]]).json()["orders"][0]["result"] == (
+        "created"
+    )
+    assert [r["status"] for r in client.get("/v1/exceptions?code=INVALID_ADDRESS").json()] == [
+        "resolved"
+    ]
+    window = client.post("/v1/windows").json()
+    assert all(e["order"] != bad["id"] for e in window["plan"]["exceptions"])
+    _, received = receiver
+    for _ in range(100):
+        if any(r["data"]["order"] == bad["id"] for r in received):
+            break
+        threading.Event().wait(0.05)
+    assert [r["data"]["code"] for r in received if r["data"]["order"] == bad["id"]] == [
+        "INVALID_ADDRESS"
+    ]

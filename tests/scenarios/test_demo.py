@@ -177,8 +177,9 @@ def test_demo_settings_keep_what_the_environment_sets(monkeypatch: pytest.Monkey
 def test_simulator_seeds_the_service_and_bad_orders_become_exceptions(
     client: TestClient, clock: FakeClock
 ) -> None:
-    """The bad address is refused at the door; the other three bad orders are stored and
-    their records open with the codes the contract gives them; the rest is planned."""
+    """The bad address is refused at the door and its record opens at once; the other three
+    bad orders are stored and their records open with the codes the contract gives them;
+    the rest is planned."""
     sim = _simulator(client, QUIET, clock)
     assert sim.seed()
     bad = sim.orders.bad
@@ -186,7 +187,7 @@ def test_simulator_seeds_the_service_and_bad_orders_become_exceptions(
     assert sim.rejected == {address: "INVALID_ADDRESS"}
     assert set(_statuses(client)) == set(sim.sent) - {address}
     records = client.get("/v1/exceptions?status=open").json()
-    expected = {order: BAD_CODES[kind] for order, kind in bad.items() if kind != "address"}
+    expected = {order: BAD_CODES[kind] for order, kind in bad.items()}
     assert {r["order"]: r["code"] for r in records} == expected
     window = _latest_checked(client)
     assert window["planned"] == QUIET.initial_orders
@@ -197,8 +198,8 @@ def test_simulator_works_the_plan_on_the_clock_and_loses_nothing(
 ) -> None:
     """At the first pack slot's end the floor has done exactly what the plan put before it,
     and each pick took its units off the shelves; past the window's end every planned order
-    is shipped, customer service has cancelled the bad ones (their records resolved), and
-    every order sent is stored once."""
+    is shipped, customer service has cancelled the bad ones and sent the refused one again
+    corrected (every record resolved), and every order sent is stored once."""
     spec = QUIET.model_copy(update={"cancel_bad_after_s": 600.0})
     sim = _simulator(client, spec, clock)
     assert sim.seed()
@@ -228,9 +229,10 @@ def test_simulator_works_the_plan_on_the_clock_and_loses_nothing(
     client.post("/v1/windows")
     _latest_checked(client)
     records = {r["order"]: r["status"] for r in client.get("/v1/exceptions").json()}
-    assert {records[order] for order in bad} == {"resolved"}
+    assert {records[order] for order in bad | set(sim.rejected)} == {"resolved"}
     assert set(sim.sent.values()) == {1}
-    assert set(statuses) == set(sim.sent) - set(sim.rejected)
+    assert set(statuses) == set(sim.sent)  # the refused one once corrected
+    assert all(statuses[order] == "pending" for order in sim.rejected)
     assert Counter(statuses.values()) == Counter(sim.status.values())
 
 
@@ -268,8 +270,6 @@ def test_simulator_run_loop_seeds_steps_and_reports_windows(
     sim.run()
     assert [s.window_id for s in summaries] == [1]
     assert summaries[0].planned == QUIET.initial_orders
-    assert sorted(code for _order, code in summaries[0].opened) == sorted(
-        c for c in BAD_CODES.values() if c != "INVALID_ADDRESS"
-    )
+    assert sorted(code for _order, code in summaries[0].opened) == sorted(BAD_CODES.values())
     line = window_line(summaries[0])
-    assert f"{QUIET.initial_orders} planned" in line and "3 exceptions opened" in line
+    assert f"{QUIET.initial_orders} planned" in line and "4 exceptions opened" in line
