@@ -46,10 +46,6 @@ class Previous:
     picked_orders: Sequence[Mapping[str, Any]] = ()
 
 
-def _parse(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
 def _iso(moment: datetime) -> str:
     return moment.isoformat().replace("+00:00", "Z")
 
@@ -69,7 +65,7 @@ class _Clock:
 
 def rolled_window(window: Mapping[str, Any], now: datetime) -> dict[str, Any]:
     """The window moved forward so that its first slot holds ``now`` (length kept)."""
-    start, end = _parse(window["start"]), _parse(window["end"])
+    start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
     slot = timedelta(minutes=window["slot_minutes"])
     if now <= start:
         return dict(window)
@@ -84,16 +80,16 @@ def _clock(window: Mapping[str, Any], now: datetime, rolling: bool) -> _Clock:
     if rolled["start"] == window["start"]:
         return _Clock(rolled, 0)
     slot = timedelta(minutes=window["slot_minutes"])
-    return _Clock({**rolled, "start": _iso(_parse(rolled["start"]) - slot)}, 1)
+    return _Clock({**rolled, "start": _iso(datetime.fromisoformat(rolled["start"]) - slot)}, 1)
 
 
 def _slot_in(window: Mapping[str, Any], assignment: Mapping[str, Any]) -> int | None:
     """The assignment's slot in ``window`` (by its ``slot_start``), None outside it."""
     try:
-        at = _parse(str(assignment["slot_start"]))
+        at = datetime.fromisoformat(str(assignment["slot_start"]))
     except (KeyError, ValueError):
         return None
-    start, end = _parse(window["start"]), _parse(window["end"])
+    start, end = datetime.fromisoformat(window["start"]), datetime.fromisoformat(window["end"])
     slot = timedelta(minutes=window["slot_minutes"])
     if at < start or at >= end or (at - start) % slot:
         return None
@@ -135,14 +131,14 @@ def _from(team: Mapping[str, Any], clock: _Clock) -> dict[str, Any]:
     """The team with no availability before the current slot."""
     window = clock.window
     slot = timedelta(minutes=window["slot_minutes"])
-    current = _parse(window["start"]) + clock.current * slot
+    current = datetime.fromisoformat(window["start"]) + clock.current * slot
     intervals = team.get("availability") or [
         {"start": window["start"], "end": window["end"], "headcount": team["headcount"]}
     ]
     clipped = [
-        {**interval, "start": _iso(max(_parse(interval["start"]), current))}
+        {**interval, "start": _iso(max(datetime.fromisoformat(interval["start"]), current))}
         for interval in intervals
-        if _parse(interval["end"]) > current
+        if datetime.fromisoformat(interval["end"]) > current
     ]
     return {**team, "availability": clipped}
 

@@ -53,10 +53,6 @@ def _now() -> datetime:
 Task = tuple[str, str, str, datetime]  # stage, zone, team, slot start
 
 
-def _when(moment: str) -> datetime:
-    return datetime.fromisoformat(moment.replace("Z", "+00:00"))
-
-
 def _tasks(
     assignments: list[dict[str, Any]], keep: Callable[[dict[str, Any]], bool]
 ) -> dict[str, set[Task]]:
@@ -65,7 +61,12 @@ def _tasks(
     tasks: dict[str, set[Task]] = {}
     for a in assignments:
         if keep(a):
-            where = (a["stage"], a.get("zone") or "", a["team"], _when(a["slot_start"]))
+            where = (
+                a["stage"],
+                a.get("zone") or "",
+                a["team"],
+                datetime.fromisoformat(a["slot_start"]),
+            )
             tasks.setdefault(a["order"], set()).add(where)
     return tasks
 
@@ -77,7 +78,7 @@ def churn(previous: dict[str, Any] | None, plan: dict[str, Any]) -> int:
     (a pick the previous plan had in a slot now past); orders done are not churn."""
     if previous is None:
         return 0
-    start = _when(plan["window"]["start"])
+    start = datetime.fromisoformat(plan["window"]["start"])
     held = {a["order"] for a in plan["assignments"]} | {e["order"] for e in plan["exceptions"]}
     pinned = {(a["order"], a["stage"]) for a in plan["assignments"] if a.get("pinned")}
     before = _tasks(
@@ -85,7 +86,7 @@ def churn(previous: dict[str, Any] | None, plan: dict[str, Any]) -> int:
         lambda a: (
             a["order"] in held
             and (a["order"], a["stage"]) not in pinned
-            and _when(a["slot_start"]) >= start
+            and datetime.fromisoformat(a["slot_start"]) >= start
         ),
     )
     after = _tasks(plan["assignments"], lambda a: not a.get("pinned"))

@@ -34,10 +34,6 @@ class PlannedWork:
     lines: tuple[dict[str, Any], ...] = ()
 
 
-def _parse(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
 def planned_work(plan: dict[str, Any]) -> dict[str, PlannedWork]:
     """Per planned order: when its last pick slot and its pack slot end, its pick lines."""
     slot = timedelta(minutes=plan["window"]["slot_minutes"])
@@ -51,8 +47,8 @@ def planned_work(plan: dict[str, Any]) -> dict[str, PlannedWork]:
         if assignment["stage"] != "pack" or order_id not in picks:
             continue
         tasks[order_id] = PlannedWork(
-            picks_end=max(_parse(a["slot_start"]) for a in picks[order_id]) + slot,
-            pack_end=_parse(assignment["slot_start"]) + slot,
+            picks_end=max(datetime.fromisoformat(a["slot_start"]) for a in picks[order_id]) + slot,
+            pack_end=datetime.fromisoformat(assignment["slot_start"]) + slot,
             lines=tuple(line for a in picks[order_id] for line in a.get("lines", [])),
         )
     return tasks

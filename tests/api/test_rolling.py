@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from service_state import load_state
 
 from api.app import create_app
 from api.config import Settings
@@ -153,12 +154,7 @@ def test_the_service_rolls_pins_and_keeps(tmp_path: Path) -> None:
     )
     with TestClient(create_app(settings)) as client:
         planner = client.app.state.windows  # type: ignore[attr-defined]
-        setup = {"window": doc["window"], "labor": doc["labor"]}
-        assert client.put("/v1/warehouse", json=setup).status_code == 200
-        assert client.put("/v1/teams", json=doc["teams"]).status_code == 200
-        stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
-        assert client.put("/v1/inventory", json=stock).status_code == 200
-        assert client.post("/v1/orders", json=doc["orders"]).status_code == 200
+        load_state(client, doc)
         planner.clock = lambda: _start(doc) + timedelta(minutes=20)
         first = client.post("/v1/windows").json()
         problem = client.get("/v1/windows/latest/problem").json()

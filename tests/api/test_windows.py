@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 import pytest
 from fastapi.testclient import TestClient
+from service_state import load_state
 
 from api.app import create_app
 from api.config import Settings
@@ -24,16 +25,6 @@ def _crunch() -> dict[str, Any]:
     """90 orders, one picking team short: 15 priority-3 orders are CAPACITY exceptions."""
     doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
     return doc
-
-
-def _load_state(client: TestClient, doc: dict[str, Any]) -> None:
-    """Hand the service the document's set-up, teams, stock and orders through the API."""
-    setup = {"window": doc["window"], "labor": doc["labor"]}
-    assert client.put("/v1/warehouse", json=setup).status_code == 200
-    assert client.put("/v1/teams", json=doc["teams"]).status_code == 200
-    stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
-    assert client.put("/v1/inventory", json=stock).status_code == 200
-    assert client.post("/v1/orders", json=doc["orders"]).status_code == 200
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -83,7 +74,7 @@ def test_window_plans_the_stored_state_and_opens_records(
 ) -> None:
     """The crunch: 75 planned, 15 CAPACITY records opened, each announced by webhook."""
     doc = _crunch()
-    _load_state(client, doc)
+    load_state(client, doc)
     window = client.post("/v1/windows").json()
     assert (window["planned"], window["backlog"], window["churn"]) == (75, 15, 0)
     problem = client.get("/v1/problem").json()
@@ -103,7 +94,7 @@ def test_window_plans_the_stored_state_and_opens_records(
 def test_second_window_keeps_records_and_resolves_what_got_planned(client: TestClient) -> None:
     """Re-planned unchanged: same records, no churn. Cancel an excepted order: its record
     is resolved by the next plan; acknowledge another by hand."""
-    _load_state(client, _crunch())
+    load_state(client, _crunch())
     first = client.post("/v1/windows").json()
     second = client.post("/v1/windows").json()
     assert second["churn"] == 0
@@ -126,7 +117,7 @@ def test_more_capacity_resolves_records_and_counts_churn(client: TestClient) -> 
     """The short team (pick-A, one person, off 08:30-09:15) at two people all window: the
     next plan plans everything, every record is resolved, and churn is reported."""
     doc = _crunch()
-    _load_state(client, doc)
+    load_state(client, doc)
     client.post("/v1/windows")
     teams = copy.deepcopy(doc["teams"])
     for team in teams:
@@ -152,7 +143,7 @@ def test_new_orders_are_planned_around_the_previous_window(client: TestClient) -
     first where it was (churn 0) and plans the new ones in what is left."""
     doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
     first_orders, later_orders = doc["orders"][:30], doc["orders"][30:]
-    _load_state(client, {**doc, "orders": first_orders})
+    load_state(client, {**doc, "orders": first_orders})
     first = client.post("/v1/windows").json()
     assert client.post("/v1/orders", json=later_orders).status_code == 200
     second = client.post("/v1/windows").json()
@@ -177,7 +168,7 @@ def test_promise_answers_from_the_latest_window(client: TestClient, tmp_path: Pa
     doc = _crunch()
     would_be = {**doc["orders"][0], "id": "ATP-1"}
     assert client.post("/v1/promise", json=would_be).status_code == 409
-    _load_state(client, doc)
+    load_state(client, doc)
     window = client.post("/v1/windows").json()
     answer = client.post("/v1/promise", json=would_be).json()
     assert answer["window"] == window["id"] and answer["order"] == "ATP-1"
@@ -206,7 +197,7 @@ def test_orders_refused_at_import_are_exception_records(
     """A bad address refused by POST /v1/orders opens an INVALID_ADDRESS record (and a
     webhook) at once; a window plan leaves it open; the corrected order resolves it."""
     doc = _crunch()
-    _load_state(client, {**doc, "orders": doc["orders"][:5]})
+    load_state(client, {**doc, "orders": doc["orders"][:5]})
     bad = {**doc["orders"][5], "ship_to": {**doc["orders"][5]["ship_to"], "country": "XX"}}
     report = client.post("/v1/orders", json=[bad]).json()
     assert report["orders"][0]["result"] == "rejected"
