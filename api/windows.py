@@ -111,6 +111,7 @@ class WindowPlanner:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._promises: tuple[int, PromiseBook] | None = None
+        self._book_lock = threading.Lock()
         #: What "now" is for rolling the window (tests and the demo set their own).
         self.clock: Callable[[], datetime] = _now
 
@@ -163,10 +164,16 @@ class WindowPlanner:
         return {"window": window_id, **answer.document()}
 
     def _book(self, window_id: int, problem: dict[str, Any], plan: dict[str, Any]) -> None:
+        """Build the window's promise book; it replaces the current one unless that is of
+        a newer window (the start-up book may finish after a new plan's)."""
         try:
-            self._promises = (window_id, PromiseBook.from_plan(problem, plan))
+            book = PromiseBook.from_plan(problem, plan)
         except Exception:  # a promise book is an aid; the window plan stands without it
             logger.exception("window %d: no promise book", window_id)
+            return
+        with self._book_lock:
+            if self._promises is None or self._promises[0] <= window_id:
+                self._promises = (window_id, book)
 
     def _book_latest(self) -> None:
         """The latest stored window's promise book (at start-up)."""
