@@ -134,6 +134,43 @@ def plan_command(
         render_summary(result, _stderr())
 
 
+@app.command("staff")
+def staff_command(
+    problem: Annotated[
+        str, typer.Argument(help="Problem document (JSON or YAML), or - for stdin.")
+    ],
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write the shift plan here.")
+    ] = None,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", help="Wall-clock seconds.", min=0.5)
+    ] = 60.0,
+    curve: Annotated[
+        bool, typer.Option("--curve/--no-curve", help="Orders planned for fewer people.")
+    ] = True,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """The least staffing (people per team per slot, as shifts) under which every order
+    that can be planned at all is done in the window; JSON on stdout, a summary on stderr."""
+    from api.staff_view import render_shift_plan
+    from solver.staffing import plan_shifts
+
+    _setup_logging(False)
+    try:
+        document = _read(problem)
+        load_problem(document)
+        shift_plan = plan_shifts(document, PlanParams(time_limit_s=time_limit), curve=curve)
+    except DocumentError as error:
+        _reject(problem, error)
+    text = shift_plan.model_dump_json(indent=2, exclude_none=True)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+    if not quiet:
+        render_shift_plan(shift_plan, _stderr())
+
+
 @app.command("check")
 def check_command(
     problem: Annotated[str, typer.Argument(help="Problem document (JSON or YAML).")],

@@ -172,6 +172,24 @@ class Team(Frozen):
     availability: tuple[Availability, ...] | None = Field(
         default=None, description="Working intervals; default the whole window at headcount."
     )
+    max_headcount: int | None = Field(
+        default=None,
+        ge=0,
+        strict=True,
+        description="Shift plans: at most this many people in any slot (default: no limit).",
+    )
+    min_shift_minutes: int | None = Field(
+        default=None,
+        ge=1,
+        strict=True,
+        description="Shift plans: a person works a contiguous block at least this long.",
+    )
+    cost_per_person_slot: float | None = Field(
+        default=None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Shift plans: what one person in one slot costs (default 1).",
+    )
 
     @model_validator(mode="after")
     def _pick_teams_have_zones(self) -> Team:

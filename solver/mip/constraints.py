@@ -7,6 +7,7 @@ hard constraints. Soft preferences live in the objective.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 
 import pulp
 
@@ -16,15 +17,25 @@ from solver.tasks import Instance
 LinearTerms = list[tuple[Var, int]]
 
 
-def add_all(prob: pulp.LpProblem, instance: Instance, variables: Variables) -> None:
-    """Every constraint family of the planning contract."""
+#: A team's seconds in a slot as an expression: what the staffing model makes of capacity.
+CapacityFn = Callable[[int, int], Expr]
+
+
+def add_all(
+    prob: pulp.LpProblem,
+    instance: Instance,
+    variables: Variables,
+    capacity: CapacityFn | None = None,
+) -> None:
+    """Every constraint family of the planning contract. ``capacity(team, slot)``, when
+    given, replaces the instance's free capacity (the shift-plan model's head counts)."""
     _add_line_sourcing(prob, instance, variables)
     _add_zone_usage(prob, instance, variables)
     _add_one_pick_per_zone(prob, variables)
     _add_one_pack_per_order(prob, instance, variables)
     _add_pack_after_picks(prob, variables)
     _add_flexible_line_loads(prob, variables)
-    _add_team_capacity(prob, instance, variables)
+    _add_team_capacity(prob, instance, variables, capacity)
     _add_stock(prob, instance, variables)
     _add_pack_team_zones(prob, instance, variables)
 
@@ -102,7 +113,12 @@ def _add_flexible_line_loads(prob: pulp.LpProblem, variables: Variables) -> None
         prob += flex.var >= in_zone + placed - 1
 
 
-def _add_team_capacity(prob: pulp.LpProblem, instance: Instance, variables: Variables) -> None:
+def _add_team_capacity(
+    prob: pulp.LpProblem,
+    instance: Instance,
+    variables: Variables,
+    capacity: CapacityFn | None = None,
+) -> None:
     """Hard. The seconds a team works in a slot fit its free capacity (pinned work taken off):
     sum fixed_s * pick + sum pick_s(l) * flex + sum pack_s * pack <= capacity[t, k]."""
     load: dict[tuple[int, int], LinearTerms] = defaultdict(list)
@@ -118,6 +134,9 @@ def _add_team_capacity(prob: pulp.LpProblem, instance: Instance, variables: Vari
         for c in choices:
             load[(c.team_idx, c.slot_idx)].append((c.var, instance.orders[order_idx].pack_s))
     for (team_idx, slot_idx), terms in sorted(load.items()):
+        if capacity is not None:
+            prob += pulp.lpSum(w * v for v, w in terms) <= capacity(team_idx, slot_idx)
+            continue
         free_s = max(0, int(instance.free_capacity_s[team_idx, slot_idx]))
         if sum(w for _, w in terms) > free_s:
             prob += pulp.lpSum(w * v for v, w in terms) <= free_s

@@ -1,0 +1,145 @@
+"""Shift plans: the least staffing under which every plannable order is done in the window.
+
+:func:`plan_shifts` answers a planner's daily question in four steps, within one
+wall-clock limit:
+
+1. **What can be planned at all.** The problem is planned with every team at its
+   maximum head count in every slot; the orders that plan leaves out are invalid,
+   stocked out or structurally impossible (past due, no eligible team, or more work than
+   the largest roster can do), and no staffing changes that: they are reported with
+   their codes and left out of what follows.
+2. **The least staffing.** The shift-plan MIP (:mod:`solver.staffing.model`) plans every
+   plannable order with head counts as variables, within each team's roster rules
+   (:mod:`solver.staffing.roster`), at the least roster cost. HiGHS proves it minimal or
+   states the gap to its bound.
+3. **The plan under it.** The problem is planned again with each team at the recommended
+   head count per slot, the MIP's assignments offered as ``previous_assignments``, so the
+   plan document is the planner's own, checked like any other.
+4. **The trade-off curve.** For fewer person-hours (the minimum less one, two, ...
+   people-slots, down to half), the most orders that can be planned.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from solver.engine import Deadline, PlanParams
+from solver.loading import load_problem
+from solver.plan_builder import schedule_assignments
+from solver.solve import plan_window
+from solver.staffing.model import StaffSolution, build, least_cost, most_orders
+from solver.staffing.report import CurvePoint, ShiftPlan, shift_plan_document
+from solver.staffing.roster import at_most, rosters, staffed_problem
+from solver.tasks import Instance, build_instance
+from solver.validation import validate_orders
+
+__all__ = ["ShiftPlan", "minimal_person_hours", "plan_shifts", "staffing_curve"]
+
+logger = logging.getLogger(__name__)
+
+#: Shares of the time limit: plannable orders, least staffing, the plan under it (the
+#: curve takes what is left).
+PLANNABLE_SHARE, STAFFING_SHARE, PLAN_SHARE = 0.2, 0.4, 0.15
+#: Points of the trade-off curve below the minimum, down to this share of it.
+CURVE_POINTS, CURVE_LOWEST_SHARE = 5, 0.5
+
+
+def plan_shifts(
+    problem: dict[str, Any], params: PlanParams | None = None, curve: bool = True
+) -> ShiftPlan:
+    """The least staffing, its shifts, the plan under it and the trade-off curve."""
+    params = params or PlanParams()
+    started = time.monotonic()
+    limit_s = params.time_limit_s
+    parsed = load_problem(problem)
+    rules = rosters(parsed)
+    widest = plan_window(at_most(parsed), _within(params, PLANNABLE_SHARE * limit_s))
+    plannable_ids = {a.order for a in widest.plan.assignments} - {
+        e.order for e in widest.plan.exceptions
+    }
+    instance = _plannable_instance(widest.problem.model_dump(mode="json"), plannable_ids)
+    model = build(instance, rules)
+    deadline = Deadline(started + (PLANNABLE_SHARE + STAFFING_SHARE) * limit_s)
+    solution = least_cost(model, rules, params, deadline)
+    planned_doc = None
+    if solution.schedule is not None:
+        staffed = staffed_problem(parsed, solution.headcount_by_slot)
+        staffed["previous_assignments"] = [
+            a.model_dump(mode="json", exclude_none=True)
+            for a in schedule_assignments(instance, solution.schedule)
+        ]
+        planned_doc = plan_window(staffed, _within(params, PLAN_SHARE * limit_s)).plan
+    points = []
+    if curve and solution.objective is not None:
+        end = Deadline(started + limit_s)
+        points = _curve(model, solution, params, end)
+    return shift_plan_document(
+        parsed, rules, solution, widest.plan, len(plannable_ids), planned_doc, points,
+        time.monotonic() - started, params,
+    )  # fmt: skip
+
+
+def _within(params: PlanParams, seconds: float) -> PlanParams:
+    return params.model_copy(update={"time_limit_s": max(0.5, seconds)})
+
+
+def _plannable_instance(max_doc: dict[str, Any], plannable_ids: set[str]) -> Instance:
+    """The instance of the max-staffed problem holding only the plannable orders."""
+    orders = [o for o in max_doc["orders"] if isinstance(o, dict) and o.get("id") in plannable_ids]
+    problem = load_problem({**max_doc, "orders": orders})
+    return build_instance(problem, validate_orders(problem.orders).orders)
+
+
+def _curve(
+    model: Any, minimum: StaffSolution, params: PlanParams, deadline: Deadline
+) -> list[CurvePoint]:
+    """Most orders planned for fewer person-slots than the minimum needs."""
+    needed = sum(sum(row) for row in minimum.headcount_by_slot)
+    orders = len(model.built.variables.planned)
+    points = [CurvePoint(needed, orders, orders, minimum.status)]
+    lowest = max(0, int(needed * CURVE_LOWEST_SHARE))
+    step = max(1, (needed - lowest) // CURVE_POINTS)
+    for budget in range(needed - step, lowest - 1, -step):
+        left_s = deadline.remaining_s()
+        if left_s <= 0.2:
+            break
+        share = Deadline(time.monotonic() + left_s / max(1, (budget - lowest) // step + 1))
+        point = most_orders(model, budget, params, share)
+        if point.objective is None:
+            break
+        bound = int(point.bound + 1e-6) if point.bound is not None else orders
+        points.append(CurvePoint(budget, round(point.objective), bound, point.status))
+    return _monotone(points)
+
+
+def _monotone(points: list[CurvePoint]) -> list[CurvePoint]:
+    """A staffing within a smaller budget is within a larger one, and a bound for a larger
+    budget bounds a smaller one: planned counts rise and bounds fall with the budget."""
+    by_budget = sorted(points, key=lambda p: p.person_slots)
+    best, result = 0, []
+    for point in by_budget:
+        best = max(best, point.planned)
+        result.append(CurvePoint(point.person_slots, best, point.bound, point.status))
+    lowest_bound = result[-1].bound if result else 0
+    tightened = []
+    for point in reversed(result):
+        lowest_bound = min(lowest_bound, point.bound)
+        tightened.append(
+            CurvePoint(point.person_slots, point.planned, max(lowest_bound, point.planned),
+                       point.status)
+        )  # fmt: skip
+    return tightened
+
+
+def minimal_person_hours(problem: dict[str, Any], time_limit_s: float = 10.0) -> float | None:
+    """Person-hours of the least staffing (None when the solver found none in time)."""
+    shift_plan = plan_shifts(problem, PlanParams(time_limit_s=time_limit_s), curve=False)
+    return shift_plan.person_hours
+
+
+def staffing_curve(problem: dict[str, Any], time_limit_s: float = 20.0) -> list[tuple[float, int]]:
+    """(person-hours, orders planned) points of the trade-off curve."""
+    shift_plan = plan_shifts(problem, PlanParams(time_limit_s=time_limit_s))
+    return [(p.person_hours, p.planned) for p in shift_plan.curve]

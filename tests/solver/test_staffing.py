@@ -1,0 +1,135 @@
+"""Shift plans: least staffing, checked by planning under it and against every smaller one."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+from typing import Any
+
+from planning import order, tiny_problem
+
+from solver.check import assert_plan_valid
+from solver.engine import PlanParams
+from solver.loading import load_problem
+from solver.solve import plan
+from solver.staffing import plan_shifts
+from solver.staffing.roster import shifts, staffed_problem
+
+PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
+PARAMS = PlanParams(time_limit_s=10)
+
+
+def _small() -> dict[str, Any]:
+    """Three slots; four orders of 300 s picking (two fit one picker-slot) and 96 s
+    packing; one picker team of at most 2, one packer team of at most 2."""
+    doc = tiny_problem(
+        inventory=[{"sku": "SKU-1", "location": "A-01-01", "on_hand": 500}],
+        orders=[order(f"SO-{k}", ("SKU-1", 45)) for k in range(4)],
+    )
+    for team in doc["teams"]:
+        team["max_headcount"] = 2
+    return doc
+
+
+def _plans_everything(doc: dict[str, Any], counts: list[list[int]]) -> bool:
+    staffed = staffed_problem(load_problem(doc), counts)
+    result = plan(staffed, PlanParams(time_limit_s=5))
+    return result.kpis.backlog == 0
+
+
+def _checked_plan(shift_plan: Any, doc: dict[str, Any]) -> dict[str, Any]:
+    counts = [team.headcount_by_slot for team in shift_plan.teams]
+    staffed = staffed_problem(load_problem(doc), counts)
+    assert shift_plan.plan is not None
+    assert_plan_valid(staffed, shift_plan.plan)
+    planned: dict[str, Any] = shift_plan.plan
+    return planned
+
+
+def test_the_least_staffing_plans_everything_and_nothing_smaller_does() -> None:
+    """Every head-count vector of lower cost, tried by planning under it: none plans all
+    four orders; the recommended one does (and its plan passes the checker)."""
+    doc = _small()
+    shift_plan = plan_shifts(doc, PARAMS, curve=False)
+    assert shift_plan.status == "minimal" and shift_plan.gap == 0
+    assert _checked_plan(shift_plan, doc)["kpis"]["backlog"] == 0
+    best = sum(sum(team.headcount_by_slot) for team in shift_plan.teams)
+    assert shift_plan.cost == best
+    smaller = 0
+    for flat in itertools.product(range(3), repeat=6):
+        if sum(flat) >= best:
+            continue
+        smaller += 1
+        assert not _plans_everything(doc, [list(flat[:3]), list(flat[3:])]), flat
+    assert smaller > 0
+
+
+def test_rosters_hold_max_headcount_and_shift_length() -> None:
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    for team in doc["teams"]:
+        team["max_headcount"] = 3
+        team["min_shift_minutes"] = 45  # three 15-minute slots
+    shift_plan = plan_shifts(doc, PlanParams(time_limit_s=20), curve=False)
+    assert shift_plan.status in ("minimal", "feasible")
+    planned = _checked_plan(shift_plan, doc)
+    assert planned["kpis"]["planned"] == shift_plan.plannable
+    num_slots = len(shift_plan.teams[0].headcount_by_slot)
+    for team in shift_plan.teams:
+        assert max(team.headcount_by_slot) <= 3
+        for shift in team.shifts:
+            assert shift.last_slot - shift.first_slot + 1 >= 3 or shift.last_slot == num_slots - 1
+        rebuilt = [0] * num_slots
+        for shift in team.shifts:
+            for k in range(shift.first_slot, shift.last_slot + 1):
+                rebuilt[k] += shift.people
+        assert rebuilt == team.headcount_by_slot
+
+
+def test_orders_no_staffing_plans_are_left_out_with_their_codes() -> None:
+    doc = _small()
+    doc["orders"] += [
+        order("SO-NONE", ("SKU-404", 1)),
+        order("SO-LATE", due="2026-12-04T08:10:00Z"),
+    ]
+    shift_plan = plan_shifts(doc, PARAMS, curve=False)
+    assert {(e.order, e.code) for e in shift_plan.excluded} == {
+        ("SO-NONE", "STOCKOUT"),
+        ("SO-LATE", "PAST_DUE"),
+    }
+    assert shift_plan.plannable == 4
+    planned = _checked_plan(shift_plan, doc)
+    assert {e["order"] for e in planned["exceptions"]} == {"SO-NONE", "SO-LATE"}
+
+
+def test_a_costly_team_is_staffed_only_where_needed() -> None:
+    """Two pack teams that can do the same work: the one costing ten times as much has
+    nobody."""
+    doc = _small()
+    dear = {"id": "pack-dear", "stage": "pack", "headcount": 1, "max_headcount": 2}
+    doc["teams"].append({**dear, "cost_per_person_slot": 10.0})
+    shift_plan = plan_shifts(doc, PARAMS, curve=False)
+    by_id = {team.id: team for team in shift_plan.teams}
+    assert sum(by_id["pack-dear"].headcount_by_slot) == 0
+    assert sum(by_id["pack-1"].headcount_by_slot) > 0
+    _checked_plan(shift_plan, doc)
+
+
+def test_the_curve_falls_with_fewer_people() -> None:
+    shift_plan = plan_shifts(_small(), PlanParams(time_limit_s=15))
+    hours = [p.person_hours for p in shift_plan.curve]
+    planned = [p.planned for p in shift_plan.curve]
+    assert hours == sorted(hours, reverse=True) and len(hours) >= 2
+    assert planned == sorted(planned, reverse=True)
+    assert planned[0] == 4 and planned[-1] < 4
+    assert all(p.planned <= p.planned_bound for p in shift_plan.curve)
+
+
+def test_shifts_pair_starts_and_ends_first_in_first_out() -> None:
+    # two start at slot 0, one leaves before slot 2, one more starts at slot 3
+    blocks = shifts([2, 0, 0, 1], [0, 0, 1, 0])
+    assert [(s.first_slot, s.last_slot, s.people) for s in blocks] == [
+        (0, 1, 1),
+        (0, 3, 1),
+        (3, 3, 1),
+    ]
