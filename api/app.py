@@ -21,7 +21,7 @@ from api.db import make_engine, migrate, session_factory
 from api.deps import database_slot, no_unknown_query, require_key, require_key_or_shopify_hmac
 from api.jobs import JobRunner
 from api.metrics import Metrics
-from api.routers import health, plans, state, windows
+from api.routers import health, plans, shift_plans, state, windows
 from api.webhooks import WebhookSender
 from api.windows import WindowPlanner
 from solver.loading import DocumentError
@@ -91,6 +91,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses={401: {"description": "No valid API key or Shopify HMAC."}},
     )
     app.include_router(
+        shift_plans.router,
+        dependencies=[Depends(require_key), Depends(no_unknown_query)],
+        responses={
+            401: {"description": "An API key is configured and none valid was given."},
+            413: {"description": "The body is over the size limit."},
+        },
+    )
+    app.include_router(
         windows.router,
         dependencies=[Depends(require_key), Depends(no_unknown_query)],
         responses={401: {"description": "An API key is configured and none valid was given."}},
@@ -104,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 #: Operations whose request body is a problem document (read raw, validated by the solver).
-PROBLEM_BODY_PATHS = ("/v1/solve", "/v1/plans")
+PROBLEM_BODY_PATHS = ("/v1/solve", "/v1/plans", "/v1/shift-plans")
 
 
 def _openapi(app: FastAPI) -> dict[str, Any]:

@@ -63,10 +63,14 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def solve_in_process(problem_text: str, time_limit_s: float, conn: Connection) -> None:
-    """The solver process: plan, send progress and the plan back; stop when told to."""
+def solve_in_process(
+    problem_text: str, time_limit_s: float, conn: Connection, kind: str = "plan"
+) -> None:
+    """The solver process: plan (or plan shifts), send progress and the result back; stop
+    when told to (a shift plan runs to its time limit)."""
     from solver.engine import PlanParams
     from solver.solve import plan_window
+    from solver.staffing import plan_shifts
 
     stop = threading.Event()
 
@@ -84,9 +88,12 @@ def solve_in_process(problem_text: str, time_limit_s: float, conn: Connection) -
         conn.send(("progress", {"level": level, "value": value, "bound": bound}))
 
     try:
-        window = plan_window(
-            json.loads(problem_text), PlanParams(time_limit_s=time_limit_s), progress, stop
-        )
+        params = PlanParams(time_limit_s=time_limit_s)
+        if kind == "shift-plan":
+            shift_plan = plan_shifts(json.loads(problem_text), params)
+            conn.send(("plan", shift_plan.model_dump_json(exclude_none=True)))
+            return
+        window = plan_window(json.loads(problem_text), params, progress, stop)
         conn.send(("plan", window.plan.to_json()))
     except Exception as error:  # reported as the job's failure, never lost
         conn.send(("error", f"{type(error).__name__}: {error}"))
@@ -168,10 +175,11 @@ class JobRunner:
 
     # --- requests --------------------------------------------------------------------------
 
-    def submit(self, problem: dict[str, Any], time_limit_s: float) -> Job:
+    def submit(self, problem: dict[str, Any], time_limit_s: float, kind: str = "plan") -> Job:
         job = Job(
             id=str(uuid.uuid4()),
             status="queued",
+            kind=kind,
             time_limit_s=time_limit_s,
             problem=json.dumps(problem),
             created_at=_now(),
@@ -253,27 +261,27 @@ class JobRunner:
                     if job is not None and job.status not in TERMINAL:
                         self._end(job, "failed", error="internal error in the job runner")
 
-    def _begin(self, job_id: str) -> tuple[str, float] | None:
+    def _begin(self, job_id: str) -> tuple[str, float, str] | None:
         with self.sessions.begin() as session:
             job = session.get(Job, job_id)
             if job is None or job.status in TERMINAL:
                 return None
             job.status, job.started_at = "running", _now()
             job.attempts += 1
-            problem, limit = job.problem, job.time_limit_s
+            problem, limit, kind = job.problem, job.time_limit_s, job.kind
         self.subscribers.publish(job_id, {"event": "status", "data": {"status": "running"}})
         logger.info("job %s running", job_id)
-        return problem, limit
+        return problem, limit, kind
 
     def _run(self, job_id: str) -> None:
         begun = self._begin(job_id)
         if begun is None:
             return
-        problem, limit = begun
+        problem, limit, kind = begun
         context = _solver_context()
         ours, theirs = context.Pipe()
         process = context.Process(
-            target=solve_in_process, args=(problem, limit, theirs), daemon=True
+            target=solve_in_process, args=(problem, limit, theirs, kind), daemon=True
         )
         started = time.monotonic()
         process.start()
@@ -350,6 +358,8 @@ class JobRunner:
 
     def _count_plan(self, plan_text: str) -> None:
         plan = json.loads(plan_text)
+        if "kpis" not in plan:  # a shift plan
+            return
         self.metrics.backlog.set(plan["kpis"]["backlog"])
         for code, count in plan["kpis"].get("backlog_by_code", {}).items():
             self.metrics.exceptions.labels(code=code).inc(count)

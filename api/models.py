@@ -46,6 +46,8 @@ class Job(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
+    #: What it computes: "plan" (a plan document) or "shift-plan" (a shift-plan document).
+    kind: Mapped[str] = mapped_column(String(16), default="plan", server_default="plan")
     time_limit_s: Mapped[float] = mapped_column(Float)
     problem: Mapped[str] = mapped_column(Text)
     plan: Mapped[str | None] = mapped_column(Text, default=None)

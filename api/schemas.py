@@ -64,6 +64,34 @@ class JobOut(BaseModel):
         )
 
 
+class ShiftPlanJobOut(BaseModel):
+    """A shift-plan job as the API shows it."""
+
+    id: str
+    status: str = Field(description="queued, running, completed, failed or cancelled.")
+    time_limit_s: float
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    shift_plan: dict[str, Any] | None = Field(
+        default=None, description="The shift plan, when there is one (see zero-backlog staff)."
+    )
+
+    @classmethod
+    def of(cls, job: Job) -> ShiftPlanJobOut:
+        return cls(
+            id=job.id,
+            status=job.status,
+            time_limit_s=job.time_limit_s,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+            error=job.error,
+            shift_plan=json.loads(job.plan) if job.plan else None,
+        )
+
+
 class Accepted(BaseModel):
     """202: the job was queued; poll ``location``."""
 

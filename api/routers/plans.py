@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1", tags=["planning"])
 SOLVE_WAIT_GRACE_S = 60.0
 
 
-def _queue_full(runner: Runner) -> HTTPException:
+def queue_full(runner: Runner) -> HTTPException:
     retry = str(runner.settings.retry_after_s)
     return HTTPException(
         status.HTTP_429_TOO_MANY_REQUESTS, "the job queue is full", headers={"Retry-After": retry}
@@ -41,7 +41,7 @@ async def solve(problem: Problem, limit: TimeLimit, runner: Runner) -> Any:
     try:
         job = runner.submit(problem, limit)
     except QueueFullError:
-        raise _queue_full(runner) from None
+        raise queue_full(runner) from None
     done = await run_in_threadpool(runner.wait, job.id, limit + SOLVE_WAIT_GRACE_S)
     if done is None or done.plan is None:
         reason = done.error if done is not None else "the job disappeared"
@@ -60,7 +60,7 @@ def submit(problem: Problem, limit: TimeLimit, runner: Runner, response: Respons
     try:
         job = runner.submit(problem, limit)
     except QueueFullError:
-        raise _queue_full(runner) from None
+        raise queue_full(runner) from None
     location = f"/v1/plans/{job.id}"
     response.headers["Location"] = location
     return Accepted(id=job.id, status=job.status, location=location)
@@ -68,7 +68,7 @@ def submit(problem: Problem, limit: TimeLimit, runner: Runner, response: Respons
 
 def _job(runner: Runner, job_id: str) -> JobOut:
     job = runner.get(job_id)
-    if job is None:
+    if job is None or job.kind != "plan":
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
     return JobOut.of(job)
 
@@ -82,6 +82,7 @@ def get_plan(job_id: str, runner: Runner) -> JobOut:
 @router.delete("/plans/{job_id}", response_model=JobOut, responses=NOT_FOUND)
 def stop_plan(job_id: str, runner: Runner) -> JobOut:
     """Stop the job; a running one ends 'cancelled' with the best plan found so far."""
+    _job(runner, job_id)
     if runner.cancel(job_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
     done = runner.wait(job_id, 10.0)

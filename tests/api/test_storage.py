@@ -103,6 +103,7 @@ def test_a_job_round_trips_through_submit_get_and_cancel(database_url: str, engi
     submitted = {
         "id": job.id,
         "status": "queued",
+        "kind": "plan",
         "time_limit_s": 7.5,
         "problem": json.dumps(_demo()),
         "plan": None,
