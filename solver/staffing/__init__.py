@@ -11,7 +11,9 @@ wall-clock limit:
 2. **The least staffing.** The shift-plan MIP (:mod:`solver.staffing.model`) plans every
    plannable order with head counts as variables, within each team's roster rules
    (:mod:`solver.staffing.roster`), at the least roster cost. HiGHS proves it minimal or
-   states the gap to its bound.
+   states the gap to its bound. When it finds no staffing in time (large windows), the
+   widest plan's loads, made into shifts, are the answer (:mod:`solver.staffing.fallback`),
+   with the gap to the MIP's bound or to the work bound.
 3. **The plan under it.** The problem is planned again with each team at the recommended
    head count per slot, the MIP's assignments offered as ``previous_assignments``, so the
    plan document is the planner's own, checked like any other.
@@ -29,6 +31,7 @@ from solver.engine import Deadline, PlanParams
 from solver.loading import load_problem
 from solver.plan_builder import schedule_assignments
 from solver.solve import plan_window
+from solver.staffing.fallback import roster_of_plan
 from solver.staffing.model import StaffSolution, build, least_cost, most_orders
 from solver.staffing.report import CurvePoint, ShiftPlan, shift_plan_document
 from solver.staffing.roster import at_most, rosters, staffed_problem
@@ -63,14 +66,14 @@ def plan_shifts(
     model = build(instance, rules)
     deadline = Deadline(started + (PLANNABLE_SHARE + STAFFING_SHARE) * limit_s)
     solution = least_cost(model, rules, params, deadline)
-    planned_doc = None
     if solution.schedule is not None:
-        staffed = staffed_problem(parsed, solution.headcount_by_slot)
-        staffed["previous_assignments"] = [
-            a.model_dump(mode="json", exclude_none=True)
-            for a in schedule_assignments(instance, solution.schedule)
-        ]
-        planned_doc = plan_window(staffed, _within(params, PLAN_SHARE * limit_s)).plan
+        kept = schedule_assignments(instance, solution.schedule)
+    else:  # no incumbent in time: the widest plan's loads, as shifts
+        solution = roster_of_plan(parsed, rules, widest.plan, solution.bound)
+        kept = [a for a in widest.plan.assignments if not a.pinned]
+    staffed = staffed_problem(parsed, solution.headcount_by_slot)
+    staffed["previous_assignments"] = [a.model_dump(mode="json", exclude_none=True) for a in kept]
+    planned_doc = plan_window(staffed, _within(params, PLAN_SHARE * limit_s)).plan
     points = []
     if curve and solution.objective is not None:
         end = Deadline(started + limit_s)

@@ -149,3 +149,35 @@ def shifts(starts: Sequence[int], ends: Sequence[int]) -> list[Shift]:
             merged.get((shift.first_slot, shift.last_slot), 0) + shift.people
         )
     return [Shift(a, b, n) for (a, b), n in sorted(merged.items())]
+
+
+def shift_cover(needed: Sequence[int], min_shift_slots: int) -> tuple[list[int], list[int]]:
+    """Starts and ends (as :func:`shifts` reads them) of blocks of at least
+    ``min_shift_slots`` slots covering ``needed`` people per slot: people start when more
+    are needed and leave, first in first out, once needed no more and their block is long
+    enough (greedy: a feasible roster, not always the cheapest)."""
+    num_slots = len(needed)
+    starts, ends = [0] * num_slots, [0] * (num_slots + 1)
+    on: list[list[int]] = []  # [earliest slot to leave, people], in start order
+    for k, people in enumerate(needed):
+        present = sum(n for _, n in on)
+        while present > people and on and on[0][0] <= k:
+            leaving = min(on[0][1], present - people)
+            ends[k] += leaving
+            present -= leaving
+            on[0][1] -= leaving
+            if on[0][1] == 0:
+                on.pop(0)
+        if present < people:
+            starts[k] = people - present
+            on.append([k + min_shift_slots, people - present])
+    return starts, ends[:num_slots]
+
+
+def headcounts(starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+    """People on in each slot, from starts and ends."""
+    counts, on = [], 0
+    for began, left in zip(starts, ends, strict=True):
+        on += began - left
+        counts.append(on)
+    return counts

@@ -14,7 +14,15 @@ from solver.engine import PlanParams
 from solver.loading import load_problem
 from solver.solve import plan
 from solver.staffing import plan_shifts
-from solver.staffing.roster import shifts, staffed_problem
+from solver.staffing.fallback import roster_of_plan, work_bound
+from solver.staffing.roster import (
+    at_most,
+    headcounts,
+    rosters,
+    shift_cover,
+    shifts,
+    staffed_problem,
+)
 
 PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 PARAMS = PlanParams(time_limit_s=10)
@@ -133,3 +141,34 @@ def test_shifts_pair_starts_and_ends_first_in_first_out() -> None:
         (0, 3, 1),
         (3, 3, 1),
     ]
+
+
+def test_without_the_mip_a_plans_loads_make_a_feasible_roster() -> None:
+    """The fallback: the people a plan's loads need, as shifts of at least two slots; the
+    plan fits under it and its cost is at least the work bound."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    for team in doc["teams"]:
+        team["min_shift_minutes"] = 30
+    parsed = load_problem(doc)
+    rules = rosters(parsed)
+    widest = plan(at_most(parsed), PARAMS)
+    solution = roster_of_plan(parsed, rules, widest, None)
+    assert solution.objective is not None and solution.bound is not None
+    assert solution.bound <= solution.objective
+    assert solution.bound == work_bound(parsed, rules, widest)
+    staffed = staffed_problem(parsed, solution.headcount_by_slot)
+    staffed["previous_assignments"] = [
+        a.model_dump(mode="json", exclude_none=True) for a in widest.assignments
+    ]
+    replanned = plan(staffed, PARAMS)
+    assert_plan_valid(staffed, json.loads(replanned.to_json()))
+    assert replanned.kpis.planned == widest.kpis.planned
+    for starts, ends in zip(solution.starts, solution.ends, strict=True):
+        for block in shifts(starts, ends):
+            assert block.last_slot - block.first_slot + 1 >= 2 or block.last_slot == 7
+
+
+def test_shift_cover_keeps_people_for_the_minimum_length() -> None:
+    starts, ends = shift_cover([2, 1, 3, 0, 0, 1, 1, 0], 2)
+    assert headcounts(starts, ends) == [2, 2, 3, 1, 0, 1, 1, 0]
+    assert all(s.last_slot - s.first_slot >= 1 for s in shifts(starts, ends))
