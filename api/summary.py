@@ -6,7 +6,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from solver.result import Plan
+from solver.result import Plan, Recommendations
 
 
 def _table(title: str, *columns: str) -> Table:
@@ -80,6 +80,16 @@ def _solver_text(plan: Plan) -> Text:
     return Text(line)
 
 
+def _recommendations_text(found: Recommendations) -> Text:
+    least = "the least" if found.proven else "a (not proven least)"
+    lines = [
+        f"Recommended: {least} {found.people_slots} extra person-slots plan "
+        f"{found.orders} CAPACITY orders"
+    ]
+    lines += [f"  {item.message}" for item in found.items]
+    return Text("\n".join(lines), style="bold")
+
+
 def render_summary(plan: Plan, console: Console) -> None:
     """Print the plan's summary: status, priorities, exceptions, utilization, solver."""
     headline = (
@@ -95,5 +105,7 @@ def render_summary(plan: Plan, console: Console) -> None:
         parts.append(_codes_table(plan))
     if any(exc.bottlenecks for exc in plan.exceptions):
         parts.append(_bottlenecks_table(plan))
+    if plan.recommendations is not None:
+        parts.append(_recommendations_text(plan.recommendations))
     parts += [_utilization_table(plan), _solver_text(plan)]
     console.print(Group(*parts))

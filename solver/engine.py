@@ -49,6 +49,14 @@ class PlanParams(BaseModel):
             "windows get the greedy plan, shifted early, with proven LP bounds."
         ),
     )
+    recommendation_effort_s: float = Field(
+        default=1.0,
+        ge=0,
+        description=(
+            "At most this long (within the time limit) for the least extra people that"
+            " would plan the CAPACITY exceptions (0: no recommendations)."
+        ),
+    )
     log_search: bool = Field(default=False, description="Log the engine's search progress.")
 
 

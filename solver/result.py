@@ -145,6 +145,31 @@ class SolverReport(Out):
     levels: tuple[LevelReport, ...] = ()
 
 
+class Recommendation(Out):
+    """More people for a team over a run of slots, and the CAPACITY orders it plans."""
+
+    team: str
+    first_slot: int
+    last_slot: int
+    start: IsoTimestamp
+    end: IsoTimestamp
+    people: int = Field(description="Extra people in each slot of the run.")
+    extra_seconds: int = Field(description="Seconds of the added capacity the work uses.")
+    orders: tuple[str, ...] = Field(description="CAPACITY orders with work in this run.")
+    message: str
+
+
+class Recommendations(Out):
+    """The least extra people (by team and slot) under which every CAPACITY order of the
+    plan is planned too; ``proven`` when the MIP closed its gap."""
+
+    people_slots: int
+    proven: bool
+    orders: int = Field(description="CAPACITY orders the extra people plan.")
+    items: tuple[Recommendation, ...]
+    note: str | None = None
+
+
 class Plan(Out):
     """The plan document."""
 
@@ -154,6 +179,9 @@ class Plan(Out):
     exceptions: tuple[PlanException, ...]
     kpis: Kpis
     solver: SolverReport
+    recommendations: Recommendations | None = Field(
+        default=None, description="For CAPACITY exceptions: extra people that plan them."
+    )
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2, exclude_none=True)

@@ -147,7 +147,33 @@ def plan_window(
     if problem.previous_assignments:
         result = keep_previous(instance, result, problem.previous_assignments)
     plan_doc = assemble_plan(instance, checked, result, params, started)
+    plan_doc = with_recommendations(plan_doc, instance, result.schedule, params, deadline)
     return PlannedWindow(problem, checked, instance, result, plan_doc)
+
+
+#: Seconds kept back from the deadline for handing the plan over after recommendations.
+RECOMMENDATION_MARGIN_S = 0.2
+
+
+def with_recommendations(
+    plan_doc: Plan, instance: Instance, schedule: Schedule, params: PlanParams, deadline: Deadline
+) -> Plan:
+    """The plan with the least extra people that would plan its CAPACITY exceptions too,
+    when there are some and time is left (``recommendation_effort_s``)."""
+    capacity = [e.order for e in plan_doc.exceptions if e.code == "CAPACITY"]
+    if not capacity or params.recommendation_effort_s <= 0:
+        return plan_doc
+    from solver.staffing.recommend import recommend
+
+    at = min(
+        deadline.at - RECOMMENDATION_MARGIN_S, time.monotonic() + params.recommendation_effort_s
+    )
+    try:
+        found = recommend(instance, schedule, capacity, params, Deadline(at, deadline.stop))
+    except Exception:  # an aid: the plan stands without it
+        logger.exception("no recommendations")
+        return plan_doc
+    return plan_doc if found is None else plan_doc.model_copy(update={"recommendations": found})
 
 
 #: An engine from outside the planner (a benchmark peer): instance, greedy start, deadline.

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,52 @@ def test_shift_cover_keeps_people_for_the_minimum_length() -> None:
     starts, ends = shift_cover([2, 1, 3, 0, 0, 1, 1, 0], 2)
     assert headcounts(starts, ends) == [2, 2, 3, 1, 0, 1, 1, 0]
     assert all(s.last_slot - s.first_slot >= 1 for s in shifts(starts, ends))
+
+
+def _with_extra_people(doc: dict[str, Any], items: list[dict[str, Any]]) -> dict[str, Any]:
+    """The document with each recommendation's people added to its team over its run."""
+    doc = copy.deepcopy(doc)
+    teams = {team["id"]: team for team in doc["teams"]}
+    for item in items:
+        team = teams[item["team"]]
+        if "availability" not in team:
+            window = doc["window"]
+            team["availability"] = [
+                {"start": window["start"], "end": window["end"], "headcount": team["headcount"]}
+            ]
+        team["availability"] = _added(team["availability"], item)
+    return doc
+
+
+def _added(intervals: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[str, Any]]:
+    """Intervals with ``people`` more over [start, end): split where they overlap."""
+    start, end = datetime.fromisoformat(item["start"]), datetime.fromisoformat(item["end"])
+    result = []
+    for interval in intervals:
+        a, b = datetime.fromisoformat(interval["start"]), datetime.fromisoformat(interval["end"])
+        cuts = sorted({a, b, max(a, min(b, start)), max(a, min(b, end))})
+        for lo, hi in itertools.pairwise(cuts):
+            people = interval["headcount"] + (item["people"] if start <= lo and hi <= end else 0)
+            result.append({"start": lo.isoformat(), "end": hi.isoformat(), "headcount": people})
+    return result
+
+
+def test_recommended_people_plan_the_capacity_orders() -> None:
+    """capacity-crunch leaves 15 CAPACITY orders; the plan recommends the least extra
+    people (proven); with them added the planner plans every order."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    planned = json.loads(plan(doc, PARAMS).to_json())
+    assert_plan_valid(doc, planned)
+    capacity = [e["order"] for e in planned["exceptions"] if e["code"] == "CAPACITY"]
+    found = planned["recommendations"]
+    assert found["proven"] and found["orders"] == len(capacity) == 15
+    assert found["people_slots"] == sum(
+        item["people"] * (item["last_slot"] - item["first_slot"] + 1) for item in found["items"]
+    )
+    assert all(item["message"].startswith(f"add {item['people']} ") for item in found["items"])
+    more = _with_extra_people(doc, found["items"])
+    replanned = json.loads(plan(more, PARAMS).to_json())
+    assert_plan_valid(more, replanned)
+    assert replanned["kpis"]["backlog"] == 0
+    none = json.loads(plan(doc, PlanParams(time_limit_s=10, recommendation_effort_s=0)).to_json())
+    assert "recommendations" not in none

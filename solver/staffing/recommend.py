@@ -1,0 +1,147 @@
+"""Recommendations for a plan with CAPACITY exceptions: the least extra people, by team and
+slot, under which those orders are planned too ("add 1 person to pick-B 09:15-09:45: +14
+orders").
+
+The planner's MIP (:mod:`solver.mip`) on the plan's instance, with every planned and every
+CAPACITY order required, and each team's capacity in each slot its free capacity plus
+``person_s * extra[t, k]`` for integer extra people; the extra people-slots (weighted by
+each team's ``cost_per_person_slot``) are minimised. Consecutive
+slots of a team with the same extra head count make one recommendation, with the CAPACITY
+orders whose work the MIP put there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+import pulp
+
+from solver.engine import Deadline, PlanParams
+from solver.mip.backend import CancelHandle, make_solver, solve_status, solve_until
+from solver.mip.constraints import add_all
+from solver.mip.model import MipModel, extract
+from solver.mip.variables import create_variables
+from solver.result import Recommendation, Recommendations
+from solver.schedule import Schedule
+from solver.staffing.roster import rosters, runs
+from solver.tasks import Instance
+
+logger = logging.getLogger(__name__)
+
+#: Above this many orders the MIP is not tried (it would not answer in a plan's time).
+MAX_ORDERS = 600
+CAPACITY_SLACK_S = 1e-6
+
+
+def recommend(
+    instance: Instance,
+    plan_schedule: Schedule,
+    capacity_order_ids: Sequence[str],
+    params: PlanParams,
+    deadline: Deadline,
+) -> Recommendations | None:
+    """The least extra people that plan the CAPACITY orders too, or None when there is no
+    time or the instance is too large for the MIP."""
+    wanted = set(capacity_order_ids)
+    if not wanted or len(instance.orders) > MAX_ORDERS or deadline.remaining_s() < 0.5:
+        return None
+    rules = rosters(instance.problem)
+    prob = pulp.LpProblem("recommendations", pulp.LpMinimize)
+    variables = create_variables(prob, instance)
+    extra = [
+        [prob.add_variable(f"extra_{t}_{k}", 0, r.max_headcount, cat=pulp.LpInteger)
+         for k in range(instance.num_slots)]
+        for t, r in enumerate(rules)
+    ]  # fmt: skip
+
+    def capacity(team_idx: int, slot_idx: int) -> object:
+        free_s = int(instance.free_capacity_s[team_idx, slot_idx])
+        return free_s + rules[team_idx].person_s * extra[team_idx][slot_idx] + CAPACITY_SLACK_S
+
+    add_all(prob, instance, variables, capacity)
+    required = set(plan_schedule.planned)
+    required |= {o for o, order in enumerate(instance.orders) if order.order_id in wanted}
+    for order_idx in required:
+        variables.planned[order_idx].lowBound = 1
+    prob.setObjective(
+        pulp.lpSum(r.cost_per_person_slot * x for r, row in zip(rules, extra, strict=True)
+                   for x in row)
+    )  # fmt: skip
+    built = MipModel(instance, prob, variables)
+    handle = CancelHandle()
+    if not solve_until(prob, make_solver(params, deadline, handle), handle, deadline):
+        return None
+    status = solve_status(prob)
+    if status.name not in ("OPTIMAL", "FEASIBLE"):
+        logger.info("recommendations: %s", status.name)
+        return None
+    people = [[round(x.varValue or 0) for x in row] for row in extra]
+    return _recommendations(instance, extract(built), people, wanted, status.name == "OPTIMAL")
+
+
+def _recommendations(
+    instance: Instance,
+    schedule: Schedule,
+    people: list[list[int]],
+    wanted: set[str],
+    proven: bool,
+) -> Recommendations:
+    window = instance.problem.window
+    slot = timedelta(minutes=window.slot_minutes)
+    work_s = _work_by_team_slot(instance, schedule)
+    orders_at = _capacity_orders_by_team_slot(instance, schedule, wanted)
+    items = []
+    for team_idx, counts in enumerate(people):
+        team_id = instance.team_ids[team_idx]
+        for first, last, extra in runs(counts):
+            slots = range(first, last + 1)
+            used_s = sum(
+                max(0, work_s.get((team_idx, k), 0) - int(instance.free_capacity_s[team_idx, k]))
+                for k in slots
+            )
+            orders = sorted({o for k in slots for o in orders_at.get((team_idx, k), ())})
+            start, end = window.start + first * slot, window.start + (last + 1) * slot
+            noun = "person" if extra == 1 else "people"
+            message = (
+                f"add {extra} {noun} to {team_id} {start:%H:%M}-{end:%H:%M}: +{len(orders)} orders"
+            )
+            items.append(
+                Recommendation(
+                    team=team_id, first_slot=first, last_slot=last, start=start, end=end,
+                    people=extra, extra_seconds=used_s, orders=tuple(orders), message=message,
+                )
+            )  # fmt: skip
+    planned_ids = {instance.orders[o].order_id for o in schedule.planned}
+    return Recommendations(
+        people_slots=sum(map(sum, people)),
+        proven=proven,
+        orders=len(wanted & planned_ids),
+        items=tuple(items),
+    )
+
+
+def _work_by_team_slot(instance: Instance, schedule: Schedule) -> dict[tuple[int, int], int]:
+    work: dict[tuple[int, int], int] = {}
+    for pick in schedule.picks:
+        seconds = sum(instance.lines[li].pick_s for li, _ in pick.line_stock)
+        key = (pick.team_idx, pick.slot_idx)
+        work[key] = work.get(key, 0) + seconds
+    for pack in schedule.packs:
+        key = (pack.team_idx, pack.slot_idx)
+        work[key] = work.get(key, 0) + instance.orders[pack.order_idx].pack_s
+    return work
+
+
+def _capacity_orders_by_team_slot(
+    instance: Instance, schedule: Schedule, wanted: set[str]
+) -> dict[tuple[int, int], set[str]]:
+    at: dict[tuple[int, int], set[str]] = {}
+    tasks = [(p.order_idx, p.team_idx, p.slot_idx) for p in schedule.picks]
+    tasks += [(p.order_idx, p.team_idx, p.slot_idx) for p in schedule.packs]
+    for order_idx, team_idx, slot_idx in tasks:
+        order_id = instance.orders[order_idx].order_id
+        if order_id in wanted:
+            at.setdefault((team_idx, slot_idx), set()).add(order_id)
+    return at
