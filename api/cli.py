@@ -400,6 +400,77 @@ def bench_command(
         raise typer.Exit(EXIT_INTERNAL)
 
 
+@app.command("whatif")
+def whatif_command(
+    scenario: Annotated[Path, typer.Argument(help="Scenario file (YAML or JSON).")],
+    executor: Annotated[
+        str,
+        typer.Option(
+            "--executor",
+            help="process (a local process pool), ray (the cluster at RAY_ADDRESS, or a "
+            "local Ray runtime) or inline (one run after another, in this process).",
+        ),
+    ] = "process",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", help="Runs at once (default: one per run, at most the CPUs).", min=1
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for results.json and report.html (whatif-<name>)."),
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds per run (default: the file's).", min=0.01),
+    ] = None,
+    staffing: Annotated[
+        bool,
+        typer.Option(
+            "--staffing/--no-staffing",
+            help="Person-hours needed and the staffing curve (solver.staffing; up to the time "
+            "limit each, per run).",
+        ),
+    ] = True,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress.")] = False,
+) -> None:
+    """Plan a scenario's base and variants in parallel; compare them with the base; write
+    results.json and report.html."""
+    from scenarios.whatif.report import print_results, progress_bar, write_report
+    from scenarios.whatif.runner import (
+        ExecutorUnavailableError,
+        executor_named,
+        prepare_cases,
+        run_scenario,
+    )
+    from scenarios.whatif.spec import load_scenario
+
+    _setup_logging(verbose)
+    try:
+        chosen = executor_named(executor)
+    except ValueError as error:
+        _reject("--executor", DocumentError([FieldError("executor", str(error))]))
+    hooks: dict[str, Any] = {} if staffing else {"person_hours": None, "staffing_curve": None}
+    try:
+        spec = load_scenario(scenario)
+        prepare_cases(spec, scenario.parent)  # a rejected file fails before the progress bar
+        with progress_bar(_stderr(), 1 + len(spec.variants)) as progress:
+            results = run_scenario(
+                spec, chosen, workers, progress, base_dir=scenario.parent,
+                time_limit_s=time_limit, **hooks,
+            )  # fmt: skip
+    except DocumentError as error:
+        _reject(str(scenario), error)
+    except ExecutorUnavailableError as error:
+        _reject("--executor", DocumentError([FieldError("executor", str(error))]))
+    json_path, html_path = write_report(results, out or Path(f"whatif-{spec.name}"))
+    print_results(Console(), results)
+    _stderr().print(f"wrote {json_path} and {html_path}", highlight=False)
+    if not all(run.valid for run in results.runs):
+        raise typer.Exit(EXIT_INTERNAL)
+
+
 def main() -> None:
     """Entry point: run the app, turning unexpected errors into exit code 1."""
     try:

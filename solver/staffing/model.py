@@ -49,6 +49,7 @@ class StaffModel:
     headcount: list[list[Var]]  # [team][slot]
     starts: list[list[Var]]
     ends: list[list[Var]]  # [team][slot 0 .. num_slots]; ends[t][k]: last slot k - 1
+    budget: Var | None = None  # person-slots allowed, for the trade-off curve
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ def least_cost(
 ) -> StaffSolution:
     """Every order planned at the least roster cost."""
     prob = model.built.prob
+    if model.budget is not None:
+        model.budget.upBound = None
     for planned in model.built.variables.planned:
         planned.lowBound = 1
     prob.setObjective(
@@ -156,13 +159,13 @@ def most_orders(
     prob = model.built.prob
     for planned in model.built.variables.planned:
         planned.lowBound = 0
-    prob += person_slots(model) <= budget_person_slots, f"budget_{budget_person_slots}"
+    if model.budget is None:  # one row, its bound moved from point to point
+        model.budget = prob.add_variable("budget", 0, None, cat=pulp.LpContinuous)
+        prob += person_slots(model) <= model.budget
+    model.budget.upBound = budget_person_slots
     prob.setObjective(pulp.lpSum(model.built.variables.planned))
     prob.sense = pulp.LpMaximize
-    try:
-        return _solve(model, params, deadline)
-    finally:
-        del prob.constraints[f"budget_{budget_person_slots}"]
+    return _solve(model, params, deadline)
 
 
 def _solve(model: StaffModel, params: PlanParams, deadline: Deadline) -> StaffSolution:
