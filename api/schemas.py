@@ -34,8 +34,8 @@ class Rejected(BaseModel):
     errors: list[FieldProblem]
 
 
-class JobOut(BaseModel):
-    """A planning job as the API shows it."""
+class JobBase(BaseModel):
+    """What every job shows: where it is and when."""
 
     id: str
     status: str = Field(description="queued, running, completed, failed or cancelled.")
@@ -43,53 +43,48 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    error: str | None = None
+
+    @staticmethod
+    def fields_of(job: Job) -> dict[str, Any]:
+        return {
+            "id": job.id,
+            "status": job.status,
+            "time_limit_s": job.time_limit_s,
+            "created_at": job.created_at,
+            "started_at": job.started_at,
+            "finished_at": job.finished_at,
+            "error": job.error,
+        }
+
+
+class JobOut(JobBase):
+    """A planning job as the API shows it."""
+
     progress: dict[str, Any] | None = Field(
         default=None, description="The last progress event: level, value, bound."
     )
-    error: str | None = None
     plan: dict[str, Any] | None = Field(default=None, description="The plan, when there is one.")
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
         return cls(
-            id=job.id,
-            status=job.status,
-            time_limit_s=job.time_limit_s,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
+            **cls.fields_of(job),
             progress=json.loads(job.progress) if job.progress else None,
-            error=job.error,
             plan=json.loads(job.plan) if job.plan else None,
         )
 
 
-class ShiftPlanJobOut(BaseModel):
+class ShiftPlanJobOut(JobBase):
     """A shift-plan job as the API shows it."""
 
-    id: str
-    status: str = Field(description="queued, running, completed, failed or cancelled.")
-    time_limit_s: float
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
-    error: str | None = None
     shift_plan: dict[str, Any] | None = Field(
         default=None, description="The shift plan, when there is one (see zero-backlog staff)."
     )
 
     @classmethod
     def of(cls, job: Job) -> ShiftPlanJobOut:
-        return cls(
-            id=job.id,
-            status=job.status,
-            time_limit_s=job.time_limit_s,
-            created_at=job.created_at,
-            started_at=job.started_at,
-            finished_at=job.finished_at,
-            error=job.error,
-            shift_plan=json.loads(job.plan) if job.plan else None,
-        )
+        return cls(**cls.fields_of(job), shift_plan=json.loads(job.plan) if job.plan else None)
 
 
 class Accepted(BaseModel):
