@@ -186,8 +186,20 @@ def _place_order(
     picks = _place_picks(instance, ledger, order_idx, by_zone, sources)
     if picks is None:
         return None
+    return _with_pack(instance, ledger, order_idx, picks, sources)
+
+
+def _with_pack(
+    instance: Instance,
+    ledger: Ledger,
+    order_idx: int,
+    picks: list[PickTask],
+    sources: dict[int, int],
+) -> tuple[list[PickTask], PackTask | None] | None:
+    """The order's pack placed after its picks and its stock taken; or, when no pack
+    fits (and none is pinned), the picks' capacity given back and None."""
     pack = _place_pack(instance, ledger, order_idx, picks)
-    if pack is None and order.pinned_pack is None:
+    if pack is None and instance.orders[order_idx].pinned_pack is None:
         _release(instance, ledger, picks)
         return None
     for line_idx, stock_idx in sources.items():
@@ -274,13 +286,7 @@ def place_order_at(
     ledger.capacity_s[team_idx][slot_idx] -= need_s
     line_stock = tuple(sorted(sources.items()))
     picks = [PickTask(order_idx, zones.pop(), team_idx, slot_idx, line_stock)]
-    pack = _place_pack(instance, ledger, order_idx, picks)
-    if pack is None and order.pinned_pack is None:
-        _release(instance, ledger, picks)
-        return None
-    for line_idx, stock_idx in sources.items():
-        ledger.stock_qty[stock_idx] -= instance.lines[line_idx].qty
-    return picks, pack
+    return _with_pack(instance, ledger, order_idx, picks, sources)
 
 
 def new_ledger(instance: Instance, base: Schedule) -> Ledger:
