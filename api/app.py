@@ -21,7 +21,7 @@ from api.db import make_engine, migrate, session_factory
 from api.deps import database_slot, no_unknown_query, require_key, require_key_or_shopify_hmac
 from api.jobs import JobRunner
 from api.metrics import Metrics
-from api.routers import health, plans, shift_plans, state, windows
+from api.routers import health, plans, scenarios, shift_plans, state, windows
 from api.webhooks import WebhookSender
 from api.windows import WindowPlanner
 from solver.loading import DocumentError
@@ -89,6 +89,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             Depends(no_unknown_query),
         ],
         responses={401: {"description": "No valid API key or Shopify HMAC."}},
+    )
+    app.include_router(
+        scenarios.router,
+        dependencies=[Depends(require_key), Depends(no_unknown_query)],
+        responses={
+            401: {"description": "An API key is configured and none valid was given."},
+            413: {"description": "The body is over the size limit."},
+        },
     )
     app.include_router(
         shift_plans.router,

@@ -93,10 +93,27 @@ def solve_in_process(
             shift_plan = plan_shifts(json.loads(problem_text), params)
             conn.send(("plan", shift_plan.model_dump_json(exclude_none=True)))
             return
+        if kind == "scenario":
+            conn.send(("plan", json.dumps(_scenario_results(json.loads(problem_text)))))
+            return
         window = plan_window(json.loads(problem_text), params, progress, stop)
         conn.send(("plan", window.plan.to_json()))
     except Exception as error:  # reported as the job's failure, never lost
         conn.send(("error", f"{type(error).__name__}: {error}"))
+
+
+def _scenario_results(job_input: dict[str, Any]) -> dict[str, Any]:
+    """A what-if scenario's results, its runs one after another in this process (a solver
+    process may not start a pool of its own)."""
+    from scenarios.whatif.runner import run_scenario
+    from scenarios.whatif.spec import parse_scenario
+
+    hooks: dict[str, Any] = {} if job_input["staffing"] else {
+        "person_hours": None, "staffing_curve": None,
+    }  # fmt: skip
+    spec = parse_scenario(job_input["scenario"])
+    results = run_scenario(spec, "inline", time_limit_s=job_input["time_limit_s"], **hooks)
+    return results.to_dict()
 
 
 class Subscribers:

@@ -87,6 +87,18 @@ class ShiftPlanJobOut(JobBase):
         return cls(**cls.fields_of(job), shift_plan=json.loads(job.plan) if job.plan else None)
 
 
+class ScenarioJobOut(JobBase):
+    """A what-if scenario job as the API shows it."""
+
+    results: dict[str, Any] | None = Field(
+        default=None, description="The results (as results.json of zero-backlog whatif)."
+    )
+
+    @classmethod
+    def of(cls, job: Job) -> ScenarioJobOut:
+        return cls(**cls.fields_of(job), results=json.loads(job.plan) if job.plan else None)
+
+
 class Accepted(BaseModel):
     """202: the job was queued; poll ``location``."""
 
