@@ -160,7 +160,7 @@ def with_recommendations(
 ) -> Plan:
     """The plan with the least extra people that would plan its CAPACITY exceptions too,
     when there are some and time is left (``recommendation_effort_s``)."""
-    capacity = [e.order for e in plan_doc.exceptions if e.code == "CAPACITY"]
+    capacity = [e for e in plan_doc.exceptions if e.code == "CAPACITY"]
     if not capacity or params.recommendation_effort_s <= 0:
         return plan_doc
     from solver.staffing.recommend import recommend

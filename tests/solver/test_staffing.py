@@ -14,9 +14,10 @@ from planning import order, tiny_problem
 from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
-from solver.solve import plan
+from solver.solve import plan, plan_window
 from solver.staffing import plan_shifts
 from solver.staffing.fallback import roster_of_plan, work_bound
+from solver.staffing.recommend import from_bottlenecks
 from solver.staffing.roster import (
     at_most,
     headcounts,
@@ -223,3 +224,18 @@ def test_recommended_people_plan_the_capacity_orders() -> None:
     assert replanned["kpis"]["backlog"] == 0
     none = json.loads(plan(doc, PlanParams(time_limit_s=10, recommendation_effort_s=0)).to_json())
     assert "recommendations" not in none
+
+
+def test_without_the_mip_the_bottlenecks_give_the_recommendation() -> None:
+    """From the exceptions' bottlenecks alone: not proven, at least as many people as the
+    least (the MIP's), every order it names a CAPACITY exception."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    window = plan_window(doc, PARAMS)
+    capacity = [e for e in window.plan.exceptions if e.code == "CAPACITY"]
+    found = from_bottlenecks(window.instance, capacity)
+    assert not found.proven and found.note and found.orders == 15
+    least = window.plan.recommendations
+    assert least is not None and found.people_slots >= least.people_slots
+    named = {o for item in found.items for o in item.orders}
+    assert named and named <= {e.order for e in capacity}
+    assert all(item.extra_seconds > 0 for item in found.items)
