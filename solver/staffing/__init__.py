@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from typing import Any
 
 from solver.engine import Deadline, PlanParams
@@ -34,7 +35,7 @@ from solver.solve import plan_window
 from solver.staffing.fallback import roster_of_plan
 from solver.staffing.model import StaffSolution, build, least_cost, most_orders
 from solver.staffing.report import CurvePoint, ShiftPlan, shift_plan_document
-from solver.staffing.roster import at_most, rosters, staffed_problem
+from solver.staffing.roster import Roster, at_most, rosters, staffed_problem
 from solver.tasks import Instance, build_instance
 from solver.validation import validate_orders
 
@@ -66,6 +67,10 @@ def plan_shifts(
     model = build(instance, rules)
     deadline = Deadline(started + (PLANNABLE_SHARE + STAFFING_SHARE) * limit_s)
     solution = least_cost(model, rules, params, deadline)
+    points = []
+    if curve and solution.objective is not None:
+        points = _curve(model, solution, params, Deadline(started + (1 - PLAN_SHARE) * limit_s))
+        solution = cheapest_staffing(rules, solution, points, len(instance.orders))
     if solution.schedule is not None:
         kept = schedule_assignments(instance, solution.schedule)
     else:  # no incumbent in time: the widest plan's loads, as shifts
@@ -73,11 +78,8 @@ def plan_shifts(
         kept = [a for a in widest.plan.assignments if not a.pinned]
     staffed = staffed_problem(parsed, solution.headcount_by_slot)
     staffed["previous_assignments"] = [a.model_dump(mode="json", exclude_none=True) for a in kept]
-    planned_doc = plan_window(staffed, _within(params, PLAN_SHARE * limit_s)).plan
-    points = []
-    if curve and solution.objective is not None:
-        end = Deadline(started + limit_s)
-        points = _curve(model, solution, params, end)
+    plan_s = max(0.5, started + limit_s - time.monotonic())
+    planned_doc = plan_window(staffed, _within(params, plan_s)).plan
     return shift_plan_document(
         parsed, rules, solution, widest.plan, len(plannable_ids), planned_doc, points,
         time.monotonic() - started, params,
@@ -95,13 +97,37 @@ def _plannable_instance(max_doc: dict[str, Any], plannable_ids: set[str]) -> Ins
     return build_instance(problem, validate_orders(problem.orders).orders)
 
 
+def cheapest_staffing(
+    rules: tuple[Roster, ...],
+    minimum: StaffSolution,
+    points: list[CurvePoint],
+    num_orders: int,
+) -> StaffSolution:
+    """The least-cost staffing found: a curve point that plans every order for less than
+    the minimum's solve found (when that stopped short of proof) replaces it."""
+    best = minimum
+    for point in points:
+        found = point.solution
+        if found is None or point.planned < num_orders or not found.headcount_by_slot:
+            continue
+        cost = sum(
+            r.cost_per_person_slot * sum(row)
+            for r, row in zip(rules, found.headcount_by_slot, strict=True)
+        )
+        if best.objective is None or cost < best.objective - 1e-9:
+            logger.info("a curve point plans every order for %.2f, less than %s", cost,
+                        best.objective)  # fmt: skip
+            best = replace(found, status="FEASIBLE", objective=cost, bound=minimum.bound)
+    return best
+
+
 def _curve(
     model: Any, minimum: StaffSolution, params: PlanParams, deadline: Deadline
 ) -> list[CurvePoint]:
     """Most orders planned for fewer person-slots than the minimum needs."""
     needed = sum(sum(row) for row in minimum.headcount_by_slot)
     orders = len(model.built.variables.planned)
-    points = [CurvePoint(needed, orders, orders, minimum.status)]
+    points = [CurvePoint(needed, orders, orders, minimum.status, minimum)]
     lowest = max(0, int(needed * CURVE_LOWEST_SHARE))
     step = max(1, (needed - lowest) // CURVE_POINTS)
     for budget in range(needed - step, lowest - 1, -step):
@@ -113,7 +139,7 @@ def _curve(
         if point.objective is None:
             break
         bound = int(point.bound + 1e-6) if point.bound is not None else orders
-        points.append(CurvePoint(budget, round(point.objective), bound, point.status))
+        points.append(CurvePoint(budget, round(point.objective), bound, point.status, point))
     return _monotone(points)
 
 
@@ -121,18 +147,17 @@ def _monotone(points: list[CurvePoint]) -> list[CurvePoint]:
     """A staffing within a smaller budget is within a larger one, and a bound for a larger
     budget bounds a smaller one: planned counts rise and bounds fall with the budget."""
     by_budget = sorted(points, key=lambda p: p.person_slots)
-    best, result = 0, []
+    result: list[CurvePoint] = []
+    best: CurvePoint | None = None  # the most orders within the budget so far
     for point in by_budget:
-        best = max(best, point.planned)
-        result.append(CurvePoint(point.person_slots, best, point.bound, point.status))
+        if best is None or point.planned >= best.planned:
+            best = point
+        result.append(replace(point, planned=best.planned, solution=best.solution))
     lowest_bound = result[-1].bound if result else 0
     tightened = []
     for point in reversed(result):
         lowest_bound = min(lowest_bound, point.bound)
-        tightened.append(
-            CurvePoint(point.person_slots, point.planned, max(lowest_bound, point.planned),
-                       point.status)
-        )  # fmt: skip
+        tightened.append(replace(point, bound=max(lowest_bound, point.planned)))
     return tightened
 
 

@@ -24,6 +24,7 @@ class CurvePoint:
     planned: int
     bound: int
     status: str
+    solution: StaffSolution | None = None
 
 
 class ShiftOut(Out):

@@ -15,9 +15,11 @@ from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
 from solver.solve import plan, plan_window
-from solver.staffing import plan_shifts
+from solver.staffing import cheapest_staffing, plan_shifts
 from solver.staffing.fallback import roster_of_plan, work_bound
+from solver.staffing.model import StaffSolution
 from solver.staffing.recommend import from_bottlenecks
+from solver.staffing.report import CurvePoint
 from solver.staffing.roster import (
     at_most,
     headcounts,
@@ -239,3 +241,21 @@ def test_without_the_mip_the_bottlenecks_give_the_recommendation() -> None:
     named = {o for item in found.items for o in item.orders}
     assert named and named <= {e.order for e in capacity}
     assert all(item.extra_seconds > 0 for item in found.items)
+
+
+def test_a_cheaper_full_curve_point_replaces_an_unproven_minimum() -> None:
+    """When the least-cost solve stopped short of proof and a curve point plans every
+    order with fewer people, that staffing is the answer (its bound kept, not proven)."""
+    rules = rosters(load_problem(_small()))
+    minimum = StaffSolution("FEASIBLE", 6.0, 3.0, ((3, 0, 0), (0, 3, 0)), (), (), None)
+    cheaper = StaffSolution("FEASIBLE", 4.0, 4.0, ((2, 0, 0), (0, 2, 0)), (), (), None)
+    fewer = StaffSolution("FEASIBLE", 3.0, 3.0, ((1, 0, 0), (0, 1, 0)), (), (), None)
+    points = [
+        CurvePoint(6, 4, 4, "FEASIBLE", minimum),
+        CurvePoint(4, 4, 4, "FEASIBLE", cheaper),
+        CurvePoint(2, 3, 4, "FEASIBLE", fewer),
+    ]
+    chosen = cheapest_staffing(rules, minimum, points, num_orders=4)
+    assert chosen.headcount_by_slot == cheaper.headcount_by_slot
+    assert (chosen.objective, chosen.bound, chosen.status) == (4.0, 3.0, "FEASIBLE")
+    assert cheapest_staffing(rules, minimum, points[2:], num_orders=4) is minimum
