@@ -18,7 +18,10 @@ wall-clock limit:
    head count per slot, the MIP's assignments offered as ``previous_assignments``, so the
    plan document is the planner's own, checked like any other.
 4. **The trade-off curve.** For fewer person-hours (the minimum less one, two, ...
-   people-slots, down to half), the most orders that can be planned.
+   people-slots, down to half), the most orders that can be planned (the MIP, with a
+   proven bound). Where the MIP gives no points in time (large windows), the planner plans
+   under the staffing with person-slots taken off its busiest slots (status ``PLANNED``,
+   no bound).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from solver.domain import Problem
 from solver.engine import Deadline, PlanParams
 from solver.loading import load_problem
 from solver.plan_builder import schedule_assignments
@@ -78,8 +82,12 @@ def plan_shifts(
         kept = [a for a in widest.plan.assignments if not a.pinned]
     staffed = staffed_problem(parsed, solution.headcount_by_slot)
     staffed["previous_assignments"] = [a.model_dump(mode="json", exclude_none=True) for a in kept]
-    plan_s = max(0.5, started + limit_s - time.monotonic())
+    left_s = started + limit_s - time.monotonic()
+    by_planning = curve and len(points) < 2
+    plan_s = max(0.5, left_s / 2 if by_planning else left_s)
     planned_doc = plan_window(staffed, _within(params, plan_s)).plan
+    if by_planning:
+        points = planned_curve(parsed, solution, len(plannable_ids), params, started + limit_s)
     return shift_plan_document(
         parsed, rules, solution, widest.plan, len(plannable_ids), planned_doc, points,
         time.monotonic() - started, params,
@@ -159,6 +167,39 @@ def _monotone(points: list[CurvePoint]) -> list[CurvePoint]:
         lowest_bound = min(lowest_bound, point.bound)
         tightened.append(replace(point, bound=max(lowest_bound, point.planned)))
     return tightened
+
+
+def planned_curve(
+    problem: Problem, staffing: StaffSolution, plannable: int, params: PlanParams, end_at: float
+) -> list[CurvePoint]:
+    """The curve without the MIP (large windows): person-slots taken off the busiest slots
+    one by one, and the orders the planner then plans (no bound: ``bound`` is every
+    plannable order)."""
+    counts = [list(row) for row in staffing.headcount_by_slot]
+    needed = sum(map(sum, counts))
+    points = [CurvePoint(needed, plannable, plannable, staffing.status)]
+    lowest = max(0, int(needed * CURVE_LOWEST_SHARE))
+    step = max(1, (needed - lowest) // CURVE_POINTS)
+    budgets = list(range(needed - step, lowest - 1, -step))
+    for done, budget in enumerate(budgets):
+        left_s = end_at - time.monotonic()
+        if left_s <= 0.5:
+            break
+        while sum(map(sum, counts)) > budget:
+            _take_one(counts)
+        share_s = left_s / (len(budgets) - done)
+        planned = plan_window(staffed_problem(problem, counts), _within(params, share_s))
+        points.append(CurvePoint(budget, planned.plan.kpis.planned, plannable, "PLANNED"))
+    return points
+
+
+def _take_one(counts: list[list[int]]) -> None:
+    """One person off the busiest slot (the latest such slot, the first such team)."""
+    team_idx, slot_idx = max(
+        ((t, k) for t, row in enumerate(counts) for k in range(len(row))),
+        key=lambda tk: (counts[tk[0]][tk[1]], tk[1], -tk[0]),
+    )
+    counts[team_idx][slot_idx] -= 1
 
 
 def minimal_person_hours(problem: dict[str, Any], time_limit_s: float = 10.0) -> float | None:

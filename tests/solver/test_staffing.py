@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
 from solver.solve import plan, plan_window
-from solver.staffing import cheapest_staffing, plan_shifts
+from solver.staffing import cheapest_staffing, plan_shifts, planned_curve
 from solver.staffing.fallback import roster_of_plan, work_bound
 from solver.staffing.model import StaffSolution
 from solver.staffing.recommend import from_bottlenecks
@@ -259,3 +260,21 @@ def test_a_cheaper_full_curve_point_replaces_an_unproven_minimum() -> None:
     assert chosen.headcount_by_slot == cheaper.headcount_by_slot
     assert (chosen.objective, chosen.bound, chosen.status) == (4.0, 3.0, "FEASIBLE")
     assert cheapest_staffing(rules, minimum, points[2:], num_orders=4) is minimum
+
+
+def test_the_curve_by_planning_loses_orders_as_people_go() -> None:
+    """Without the MIP: person-slots off the busiest slots, planned by the planner; each
+    staffing holds the next smaller one, so the exact planner plans no more with less."""
+    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    shift_plan = plan_shifts(doc, PARAMS, curve=False)
+    counts = tuple(tuple(team.headcount_by_slot) for team in shift_plan.teams)
+    staffing = StaffSolution("OPTIMAL", shift_plan.cost, shift_plan.cost, counts, (), (), None)
+    end_at = time.monotonic() + 8
+    points = planned_curve(load_problem(doc), staffing, 90, PARAMS, end_at)
+    assert len(points) >= 3 and points[0].planned == 90
+    assert [p.person_slots for p in points] == sorted(
+        (p.person_slots for p in points), reverse=True
+    )
+    planned = [p.planned for p in points]
+    assert planned == sorted(planned, reverse=True) and planned[-1] < 90
+    assert all(p.status == "PLANNED" for p in points[1:])
