@@ -222,6 +222,8 @@ class CountRelaxation:
 
     def level_bound(self, spec: LevelSpec) -> int | None:
         """Upper bound on the level's count, given the rows fixed so far (None: LP failed)."""
+        if not spec.order_idxs:
+            return 0  # nothing at this level (HiGHS calls a model without columns empty)
         cost = np.zeros(len(self.lp.col_upper))
         cost[[self.planned_col[o] for o in spec.order_idxs]] = 1.0
         self.highs.changeColsCost(len(cost), np.arange(len(cost), dtype=np.int32), cost)
