@@ -50,6 +50,8 @@ logger = logging.getLogger(__name__)
 #: Shares of the time limit: plannable orders, least staffing, the plan under it (the
 #: curve takes what is left).
 PLANNABLE_SHARE, STAFFING_SHARE, PLAN_SHARE = 0.2, 0.4, 0.15
+#: Kept back from the time limit for writing the shift plan once everything is planned.
+MARGIN_S, MARGIN_SHARE = 0.25, 0.02
 #: Points of the trade-off curve below the minimum, down to this share of it.
 CURVE_POINTS, CURVE_LOWEST_SHARE = 5, 0.5
 
@@ -82,12 +84,13 @@ def plan_shifts(
         kept = [a for a in widest.plan.assignments if not a.pinned]
     staffed = staffed_problem(parsed, solution.headcount_by_slot)
     staffed["previous_assignments"] = [a.model_dump(mode="json", exclude_none=True) for a in kept]
-    left_s = started + limit_s - time.monotonic()
+    left_s = started + limit_s - time.monotonic() - min(MARGIN_S, MARGIN_SHARE * limit_s)
     by_planning = curve and len(points) < 2
     plan_s = max(0.5, left_s / 2 if by_planning else left_s)
     planned_doc = plan_window(staffed, _within(params, plan_s)).plan
     if by_planning:
-        points = planned_curve(parsed, solution, len(plannable_ids), params, started + limit_s)
+        end_at = started + limit_s - min(MARGIN_S, MARGIN_SHARE * limit_s)
+        points = planned_curve(parsed, solution, len(plannable_ids), params, end_at)
     return shift_plan_document(
         parsed, rules, solution, widest.plan, len(plannable_ids), planned_doc, points,
         time.monotonic() - started, params,
