@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import Problem, Runner, TimeLimit
 from api.jobs import QueueFullError
+from api.models import Job
 from api.schemas import Accepted, JobOut, Rejected
 
 router = APIRouter(prefix="/v1", tags=["planning"])
@@ -57,20 +58,37 @@ async def solve(problem: Problem, limit: TimeLimit, runner: Runner) -> Any:
 )
 def submit(problem: Problem, limit: TimeLimit, runner: Runner, response: Response) -> Accepted:
     """Queue a planning job; its status and plan are at the ``Location`` given."""
+    return accept(runner, response, problem, limit, "plan", "/v1/plans")
+
+
+def accept(
+    runner: Runner,
+    response: Response,
+    job_input: dict[str, Any],
+    limit_s: float,
+    kind: str,
+    path: str,
+) -> Accepted:
+    """Queue a job of this kind: 202 with its ``Location`` (under ``path``), or 429."""
     try:
-        job = runner.submit(problem, limit)
+        job = runner.submit(job_input, limit_s, kind=kind)
     except QueueFullError:
         raise queue_full(runner) from None
-    location = f"/v1/plans/{job.id}"
+    location = f"{path}/{job.id}"
     response.headers["Location"] = location
     return Accepted(id=job.id, status=job.status, location=location)
 
 
-def _job(runner: Runner, job_id: str) -> JobOut:
+def job_of_kind(runner: Runner, job_id: str, kind: str) -> Job:
+    """The job, if it is one of this kind (a shift-plan job is no plan job); else 404."""
     job = runner.get(job_id)
-    if job is None or job.kind != "plan":
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no job {job_id}")
-    return JobOut.of(job)
+    if job is None or job.kind != kind:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no {kind} job {job_id}")
+    return job
+
+
+def _job(runner: Runner, job_id: str) -> JobOut:
+    return JobOut.of(job_of_kind(runner, job_id, "plan"))
 
 
 @router.get("/plans/{job_id}", response_model=JobOut, responses=NOT_FOUND)

@@ -12,11 +12,10 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, Request, Response, status
 
 from api.deps import Runner, TimeLimit
-from api.jobs import QueueFullError
-from api.routers.plans import FULL, NOT_FOUND, queue_full
+from api.routers.plans import FULL, NOT_FOUND, accept, job_of_kind
 from api.schemas import Accepted, Rejected, ScenarioJobOut
 from scenarios.whatif.runner import prepare_cases
 from scenarios.whatif.spec import ScenarioSpec, parse_scenario
@@ -76,20 +75,11 @@ def submit_scenario(
         "time_limit_s": limit,
         "staffing": staffing,
     }
-    try:
-        job = runner.submit(job_input, budget_s, kind=KIND)
-    except QueueFullError:
-        raise queue_full(runner) from None
-    location = f"/v1/scenarios/{job.id}"
-    response.headers["Location"] = location
-    return Accepted(id=job.id, status=job.status, location=location)
+    return accept(runner, response, job_input, budget_s, KIND, "/v1/scenarios")
 
 
 @router.get("/scenarios/{job_id}", response_model=ScenarioJobOut, responses=NOT_FOUND)
 def get_scenario(job_id: str, runner: Runner) -> ScenarioJobOut:
     """The job's status and, when done, the results (every run's figures, the
     comparisons with the base, the orders each variant gains or loses)."""
-    job = runner.get(job_id)
-    if job is None or job.kind != KIND:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scenario job {job_id}")
-    return ScenarioJobOut.of(job)
+    return ScenarioJobOut.of(job_of_kind(runner, job_id, KIND))

@@ -1,11 +1,14 @@
-"""Test helper: hand a service the live state of a problem document through its API.
+"""Test helpers: hand a service the live state of a problem document through its API;
+poll a job until it is done.
 
-Test modules in this folder import it as ``from service_state import load_state``
-(pytest puts this folder on ``sys.path``: ``tests/`` has no ``__init__.py``).
+Test modules in this folder import them as ``from service_state import ...`` (pytest puts
+this folder on ``sys.path``: ``tests/`` has no ``__init__.py``).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -19,3 +22,18 @@ def load_state(client: TestClient, doc: dict[str, Any]) -> None:
     stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
     assert client.put("/v1/inventory", json=stock).status_code == 200
     assert client.post("/v1/orders", json=doc["orders"]).status_code == 200
+
+
+def wait_for_job(
+    client: TestClient,
+    location: str,
+    until: Collection[str] = ("completed", "failed"),
+    timeout_s: float = 60,
+) -> Any:
+    """The job at ``location`` once its status is one of ``until`` (or at the timeout)."""
+    give_up = time.monotonic() + timeout_s
+    body = client.get(location).json()
+    while body["status"] not in until and time.monotonic() < give_up:
+        time.sleep(0.1)
+        body = client.get(location).json()
+    return body

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from service_state import wait_for_job
 
 from api.app import create_app
 from api.config import Settings
@@ -40,12 +40,7 @@ def _scenario() -> dict[str, Any]:
 def test_a_scenario_job_compares_its_variants(client: TestClient) -> None:
     accepted = client.post("/v1/scenarios?time_limit=2&staffing=false", json=_scenario())
     assert accepted.status_code == 202
-    location = accepted.headers["Location"]
-    give_up = time.monotonic() + 60
-    body = client.get(location).json()
-    while body["status"] not in ("completed", "failed") and time.monotonic() < give_up:
-        time.sleep(0.2)
-        body = client.get(location).json()
+    body = wait_for_job(client, accepted.headers["Location"])
     assert body["status"] == "completed", body.get("error")
     results = body["results"]
     assert [run["name"] for run in results["runs"]] == ["base", "pick-A-out"]

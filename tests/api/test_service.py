@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from service_state import wait_for_job
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
@@ -54,12 +55,7 @@ def _stored(tmp_path: Path, job_id: str) -> dict[str, Any]:
 
 
 def _wait(client: TestClient, job_id: str, until: set[str], timeout_s: float = 60) -> Any:
-    give_up = time.monotonic() + timeout_s
-    body = client.get(f"/v1/plans/{job_id}").json()
-    while body["status"] not in until and time.monotonic() < give_up:
-        time.sleep(0.1)
-        body = client.get(f"/v1/plans/{job_id}").json()
-    return body
+    return wait_for_job(client, f"/v1/plans/{job_id}", until, timeout_s)
 
 
 def test_solve_answers_a_checked_plan(client: TestClient) -> None:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from service_state import wait_for_job
 
 from api.app import create_app
 from api.config import Settings
@@ -36,12 +36,7 @@ def test_a_shift_plan_job_answers_the_least_staffing(client: TestClient) -> None
     doc = _demo()
     accepted = client.post("/v1/shift-plans?time_limit=8", json=doc)
     assert accepted.status_code == 202
-    location = accepted.headers["Location"]
-    give_up = time.monotonic() + 60
-    body = client.get(location).json()
-    while body["status"] not in ("completed", "failed") and time.monotonic() < give_up:
-        time.sleep(0.2)
-        body = client.get(location).json()
+    body = wait_for_job(client, accepted.headers["Location"])
     assert body["status"] == "completed", body.get("error")
     shift_plan = body["shift_plan"]
     assert [t["id"] for t in shift_plan["teams"]] == [t["id"] for t in doc["teams"]]
