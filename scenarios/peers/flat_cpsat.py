@@ -36,8 +36,9 @@ import logging
 import math
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -500,24 +501,37 @@ def _hint(model: cp_model.CpModel, space: FlatSpace, cp: _CpVars, start: Schedul
             model.add_hint(v, packed.get(o) == choice)
 
 
-def _extract(
-    solver: cp_model.CpSolver, instance: Instance, space: FlatSpace, cp: _CpVars
+class FlatVars(Protocol):
+    """The flat model's variables by the flat space's indices (CP-SAT's or PuLP's)."""
+
+    @property
+    def planned(self) -> Sequence[Any]: ...
+    @property
+    def sources(self) -> Sequence[Sequence[tuple[int, Any]]]: ...  # per line: (stock, var)
+    @property
+    def used(self) -> Sequence[Any]: ...  # per zone pick
+    @property
+    def picks(self) -> Sequence[Sequence[Any]]: ...  # per zone pick, by its choices
+    @property
+    def packs(self) -> Sequence[Sequence[Any]]: ...  # per order, by space.packs
+
+
+def extract_solution(
+    instance: Instance, space: FlatSpace, chosen: FlatVars, on: Callable[[Any], bool]
 ) -> FlatSolution:
+    """The solution the variables hold (``on(var)``: is it set in the solver's answer)."""
     solution = FlatSolution()
-    for o, v in enumerate(cp.planned):
-        if solver.boolean_value(v):
-            solution.planned.add(o)
+    solution.planned = {o for o, v in enumerate(chosen.planned) if on(v)}
     for li, line in enumerate(instance.lines):
         if line.order_idx in solution.planned:
-            chosen = [s for s, v in cp.sources[li] if solver.boolean_value(v)]
-            solution.sources[li] = chosen[0]
+            solution.sources[li] = next(s for s, v in chosen.sources[li] if on(v))
     for zp_idx, zp in enumerate(space.zone_picks):
-        if zp.order_idx in solution.planned and solver.boolean_value(cp.used[zp_idx]):
-            pos = next(i for i, v in enumerate(cp.picks[zp_idx]) if solver.boolean_value(v))
+        if zp.order_idx in solution.planned and on(chosen.used[zp_idx]):
+            pos = next(i for i, v in enumerate(chosen.picks[zp_idx]) if on(v))
             solution.picks[zp_idx] = zp.choices[pos]
     for o, choices in enumerate(space.packs):
         if o in solution.planned and choices:
-            pos = next(i for i, v in enumerate(cp.packs[o]) if solver.boolean_value(v))
+            pos = next(i for i, v in enumerate(chosen.packs[o]) if on(v))
             solution.packs[o] = choices[pos]
     return solution
 
@@ -553,7 +567,7 @@ def run(
         name = solver.status_name(status)
         return empty_result(instance, "UNKNOWN", f"CP-SAT ended {name} without a plan")
     optimal = status == cp_model.OPTIMAL
-    solution = _extract(solver, instance, space, cp)
+    solution = extract_solution(instance, space, cp, solver.boolean_value)
     schedule = to_schedule(instance, space, solution)
     bound = solver.best_objective_bound
     levels = level_outcomes(space.levels, schedule.planned, bound, optimal)

@@ -29,10 +29,10 @@ import pulp
 from scenarios.peers.flat_cpsat import (
     CLOCK_EVERY,
     DEFAULT_MAX_BOOLEANS,
-    FlatSolution,
     FlatSpace,
     build_space,
     empty_result,
+    extract_solution,
     level_outcomes,
     solve_margin_s,
     to_schedule,
@@ -291,26 +291,6 @@ def _cbc_outcome(prob: pulp.LpProblem) -> tuple[str, float | None]:
     return "UNKNOWN", None
 
 
-def _extract(
-    instance: Instance, space: FlatSpace, mv: _Vars, on: Callable[[Var], bool]
-) -> FlatSolution:
-
-    solution = FlatSolution()
-    solution.planned = {o for o, v in enumerate(mv.planned) if on(v)}
-    for li, line in enumerate(instance.lines):
-        if line.order_idx in solution.planned:
-            solution.sources[li] = next(s for s, v in mv.sources[li] if on(v))
-    for zp_idx, zp in enumerate(space.zone_picks):
-        if zp.order_idx in solution.planned and on(mv.used[zp_idx]):
-            pos = next(i for i, v in enumerate(mv.picks[zp_idx]) if on(v))
-            solution.picks[zp_idx] = zp.choices[pos]
-    for o, choices in enumerate(space.packs):
-        if o in solution.planned and choices:
-            pos = next(i for i, v in enumerate(mv.packs[o]) if on(v))
-            solution.packs[o] = choices[pos]
-    return solution
-
-
 def run(
     instance: Instance,
     start: Schedule,
@@ -351,7 +331,7 @@ def run(
         def on(v: Var) -> bool:
             return bool((v.varValue or 0.0) > 0.5)
 
-    schedule = to_schedule(instance, space, _extract(instance, space, mv, on))
+    schedule = to_schedule(instance, space, extract_solution(instance, space, mv, on))
     optimal = status == "OPTIMAL"
     levels = level_outcomes(space.levels, schedule.planned, bound, optimal)
     if optimal:
