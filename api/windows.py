@@ -178,9 +178,7 @@ class WindowPlanner:
     def _book_latest(self) -> None:
         """The latest stored window's promise book (at start-up)."""
         with self.sessions() as session:
-            latest = session.scalars(
-                select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
-            ).first()
+            latest = latest_window(session)
             job = session.get(Job, latest.job_id) if latest is not None else None
             if latest is None or job is None:
                 return
@@ -189,9 +187,7 @@ class WindowPlanner:
 
     def _problem(self, session: Session) -> dict[str, Any]:
         """The stored state as a problem: rolled, work under way pinned, previous plan kept."""
-        latest = session.scalars(
-            select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
-        ).first()
+        latest = latest_window(session)
         previous = Previous(
             plan=json.loads(latest.plan) if latest is not None else None,
             picked_orders=[record.document for record in list_orders(session, "picked")],
@@ -202,9 +198,7 @@ class WindowPlanner:
 
     def _store(self, job_id: str, trigger: str, plan: dict[str, Any], text: str) -> PlannedWindow:
         with self.sessions.begin() as session:
-            previous = session.scalars(
-                select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
-            ).first()
+            previous = latest_window(session)
             window = PlannedWindow(
                 job_id=job_id,
                 trigger=trigger,
@@ -247,6 +241,11 @@ class WindowPlanner:
                     yield {"event": "ping", "data": {}}
         finally:
             self.subscribers.unsubscribe(EVENTS, inbox)
+
+
+def latest_window(session: Session) -> PlannedWindow | None:
+    """The newest stored window plan."""
+    return session.scalars(select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)).first()
 
 
 def record_view(record: ExceptionRecord) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from api.models import Job
 from api.routers.plans import sse_lines
 from api.schemas import PromiseOut, Rejected
 from api.window_models import ExceptionRecord, PlannedWindow
-from api.windows import WindowError, WindowPlanner, record_view, set_status
+from api.windows import WindowError, WindowPlanner, latest_window, record_view, set_status
 from solver.result import ExceptionCode
 
 router = APIRouter(prefix="/v1", tags=["windows"])
@@ -63,16 +63,14 @@ async def plan_window_now(planner: Planner) -> dict[str, Any]:
 
 def _latest(planner: WindowPlanner) -> PlannedWindow:
     with planner.sessions() as session:
-        window = session.scalars(
-            select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)
-        ).first()
+        window = latest_window(session)
     if window is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, "no window planned yet")
     return window
 
 
 @router.get("/windows/latest", responses={404: {"description": "No window planned yet."}})
-def latest_window(planner: Planner) -> dict[str, Any]:
+def get_latest_window(planner: Planner) -> dict[str, Any]:
     return _window_view(_latest(planner))
 
 

@@ -30,6 +30,7 @@ from solver.mip.model import MipModel, extract
 from solver.mip.variables import create_variables
 from solver.result import PlanException, Recommendation, Recommendations
 from solver.schedule import Schedule
+from solver.staffing.model import CAPACITY_SLACK_S
 from solver.staffing.roster import rosters, runs
 from solver.tasks import Instance
 
@@ -39,7 +40,6 @@ logger = logging.getLogger(__name__)
 MAX_ORDERS = 600
 #: Less time left than this: the MIP is not tried.
 MIN_EFFORT_S = 0.5
-CAPACITY_SLACK_S = 1e-6
 
 
 def recommend(
