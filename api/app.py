@@ -20,8 +20,10 @@ from api.config import Settings
 from api.db import make_engine, migrate, session_factory
 from api.deps import database_slot, no_unknown_query, require_key, require_key_or_shopify_hmac
 from api.jobs import JobRunner
+from api.live import announce_state_changes
 from api.metrics import Metrics
 from api.routers import health, plans, scenarios, shift_plans, state, windows
+from api.web import mount_dashboard
 from api.webhooks import WebhookSender
 from api.windows import WindowPlanner
 from solver.loading import DocumentError
@@ -111,9 +113,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(require_key), Depends(no_unknown_query)],
         responses={401: {"description": "An API key is configured and none valid was given."}},
     )
+    mount_dashboard(app)
     app.add_exception_handler(DocumentError, _rejected)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    app.middleware("http")(announce_state_changes)
     app.middleware("http")(_limit_body(settings.max_body_bytes))
     app.middleware("http")(_request_id)
     return app

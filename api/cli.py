@@ -240,7 +240,7 @@ def serve_command(
     from sqlalchemy import make_url
 
     from api.app import create_app
-    from api.config import Settings
+    from api.config import GRACEFUL_SHUTDOWN_S, Settings
 
     _setup_logging(verbose)
     settings = Settings()
@@ -257,14 +257,22 @@ def serve_command(
     elif not settings.keys:
         console.print("no API keys configured (ZERO_BACKLOG_API_KEYS): local requests only")
     database = make_url(settings.database_url).render_as_string()  # password as ***
-    console.print(f"Zero Backlog on http://{host}:{port} (API docs: /docs), database {database}")
+    console.print(
+        f"Zero Backlog on http://{host}:{port} (dashboard: /, API docs: /docs), database {database}"
+    )
     log_level = "info" if verbose else "warning"
     if demo:
         from api.demo import serve_demo
 
         serve_demo(settings, host, port, demo_seed, console, log_level)
         return
-    uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
 
 
 @app.command("load")

@@ -5,6 +5,10 @@ from __future__ import annotations
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: Seconds the server waits at shutdown for open requests (an open event stream never ends
+#: by itself: after this, it is cut and the server stops).
+GRACEFUL_SHUTDOWN_S = 3
+
 
 class Settings(BaseSettings):
     """Validated service settings; every field has a default that runs on one machine."""

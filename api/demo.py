@@ -21,7 +21,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from api.app import create_app
-from api.config import Settings
+from api.config import GRACEFUL_SHUTDOWN_S, Settings
 from scenarios.demo import TIMEOUT, DemoSpec, Simulator, WindowSummary
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,13 @@ def serve_demo(
     keys = sorted(settings.keys)
     headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
     logging.getLogger("scenarios.demo").setLevel(logging.INFO)
-    config = uvicorn.Config(create_app(settings), host=host, port=port, log_level=log_level)
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level=log_level,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
     with httpx.Client(base_url=base, headers=headers, timeout=TIMEOUT) as http:
         simulator = Simulator(
             http, DemoSpec(seed=seed), on_window=lambda s: console.print(window_line(s))
@@ -103,6 +109,7 @@ def print_guide(console: Console, base: str, settings: Settings, seed: int) -> N
         highlight=False,
     )
     rows = (
+        ("dashboard", f"{base}/"),
         ("API docs", f"{base}/docs"),
         ("latest window plan", f"{base}/v1/windows/latest"),
         ("open exceptions", f"{base}/v1/exceptions?status=open"),

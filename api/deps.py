@@ -142,3 +142,28 @@ def _query_names(dependant: Any) -> set[str]:
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
+
+
+# --- the dashboard ------------------------------------------------------------------------------
+
+#: The dashboard's cookie holding an API key (set by /login: HttpOnly, SameSite=Strict).
+KEY_COOKIE = "zb_key"
+
+
+class LoginRequiredError(Exception):
+    """A dashboard request without a valid key cookie while API keys are configured."""
+
+
+def require_browser_key(
+    request: Request, settings: Annotated[Settings, Depends(get_settings)]
+) -> None:
+    """With API keys configured, the dashboard needs the key cookie that /login sets."""
+    if settings.keys and request.cookies.get(KEY_COOKIE) not in settings.keys:
+        raise LoginRequiredError
+
+
+def from_dashboard(request: Request) -> None:
+    """Dashboard writes come from its own page: htmx sends ``HX-Request``, which a form
+    posted from another site cannot (with the SameSite cookie, the CSRF guard)."""
+    if request.headers.get("hx-request") != "true":
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "dashboard actions are sent by its page")

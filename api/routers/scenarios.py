@@ -68,14 +68,23 @@ def submit_scenario(
 ) -> Accepted:
     """Queue a scenario: the base and every variant planned (``time_limit`` seconds each)
     and compared; with ``staffing`` the person-hours needed and the staffing curve too."""
+    job_input, budget_s = scenario_job(spec, limit, staffing)
+    return accept(runner, response, job_input, budget_s, KIND, "/v1/scenarios")
+
+
+def scenario_job(
+    spec: ScenarioSpec, limit_s: float, staffing: bool
+) -> tuple[dict[str, Any], float]:
+    """A scenario job's input and its budget: every run's time limit, thrice with
+    staffing, and a grace."""
     runs = 1 + len(spec.variants)
-    budget_s = runs * limit * (STAFFING_FACTOR if staffing else 1) + GRACE_S
+    budget_s = runs * limit_s * (STAFFING_FACTOR if staffing else 1) + GRACE_S
     job_input: dict[str, Any] = {
         "scenario": spec.model_dump(mode="json", exclude_none=True),
-        "time_limit_s": limit,
+        "time_limit_s": limit_s,
         "staffing": staffing,
     }
-    return accept(runner, response, job_input, budget_s, KIND, "/v1/scenarios")
+    return job_input, budget_s
 
 
 @router.get("/scenarios/{job_id}", response_model=ScenarioJobOut, responses=NOT_FOUND)

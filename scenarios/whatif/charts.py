@@ -20,14 +20,14 @@ from matplotlib.figure import Figure
 from scenarios.whatif.results import CaseRun
 from solver.result import EXCEPTION_CODES
 
-__all__ = ["backlog_svg", "load_heatmap_svg", "staffing_svg"]
+__all__ = ["backlog_svg", "figure_svg", "load_heatmap_svg", "staffing_svg"]
 
 #: One colour per exception code, in the contract's order (a colour-blind safe palette).
 CODE_COLOURS = ("#4477aa", "#66ccee", "#228833", "#ccbb44", "#aa3377", "#ee6677")
 HEATMAP_COLUMNS = 3
 
 
-def _svg(figure: Figure) -> str:
+def figure_svg(figure: Figure) -> str:
     buffer = io.StringIO()
     with mpl.rc_context({"svg.fonttype": "path", "svg.hashsalt": "zero-backlog"}):
         figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
@@ -78,7 +78,7 @@ def load_heatmap_svg(runs: Sequence[CaseRun]) -> str:
                 )
     if image is not None:
         figure.colorbar(image, ax=axes, shrink=0.8, label="load / capacity")
-    return _svg(figure)
+    return figure_svg(figure)
 
 
 def backlog_svg(runs: Sequence[CaseRun]) -> str:
@@ -99,7 +99,7 @@ def backlog_svg(runs: Sequence[CaseRun]) -> str:
     ax.set_ylim(0, max(1.0, float(bottom.max()) * 1.15))
     if bottom.any():
         ax.legend(fontsize=7, frameon=False)
-    return _svg(figure)
+    return figure_svg(figure)
 
 
 def staffing_svg(runs: Sequence[CaseRun]) -> str | None:
@@ -121,4 +121,4 @@ def staffing_svg(runs: Sequence[CaseRun]) -> str | None:
     ax.set_ylabel("orders planned")
     ax.legend(fontsize=7, frameon=False, title="curve: least staffing; x: as scheduled",
               title_fontsize=7)  # fmt: skip
-    return _svg(figure)
+    return figure_svg(figure)

@@ -47,6 +47,21 @@ class CaseRun:
     planned_ids: tuple[str, ...]  # in document order
     notes: tuple[str, ...] = ()
 
+    @classmethod
+    def from_dict(cls, plain: Mapping[str, Any]) -> CaseRun:
+        """A run from its plain form (``results.json``, the service's scenario job)."""
+        curve = plain.get("staffing_curve")
+        return cls(
+            **{
+                **plain,
+                "slot_starts": tuple(plain["slot_starts"]),
+                "staffing_curve": [(float(h), int(n)) for h, n in curve] if curve else None,
+                "violations": tuple(plain.get("violations", ())),
+                "planned_ids": tuple(plain.get("planned_ids", ())),
+                "notes": tuple(plain.get("notes", ())),
+            }
+        )
+
 
 @dataclass(frozen=True)
 class LateStockImpact:

@@ -1,0 +1,77 @@
+// Zero Backlog dashboard: the service's server-sent events, turned into htmx refreshes.
+// Panels name what refreshes them, e.g. hx-trigger="zb-window from:body"; events are
+// zb-window (a new window plan), zb-exception (a new exception), zb-state and
+// zb-state-<what> (orders, stock, teams, warehouse, exceptions changed), zb-notice.
+(function () {
+  "use strict";
+  const EVENTS = ["window", "exception", "state", "notice"];
+
+  function say(text, state) {
+    const live = document.getElementById("live");
+    if (live) {
+      live.textContent = text;
+      live.dataset.state = state;
+    }
+  }
+
+  function toast(message) {
+    const box = document.getElementById("toast");
+    if (!box) return;
+    box.textContent = message;
+    box.hidden = false;
+    clearTimeout(box._timer);
+    box._timer = setTimeout(() => { box.hidden = true; }, 8000);
+  }
+
+  function time() {
+    return new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
+  }
+
+  function describe(name, data) {
+    if (name === "window") return "window " + data.window + " planned: " + data.planned + " planned, " + data.backlog + " at risk";
+    if (name === "exception") return "new exception: " + data.order + " " + data.code;
+    if (name === "state") return data.what + " changed";
+    return data.message || name;
+  }
+
+  function connect() {
+    if (document.body.dataset.live !== "on" || !window.EventSource) return;
+    const source = new EventSource("/ui/events");
+    source.addEventListener("hello", () => say("Live", "on"));
+    for (const name of EVENTS) {
+      source.addEventListener(name, (event) => {
+        const data = JSON.parse(event.data || "{}");
+        document.body.dispatchEvent(new CustomEvent("zb-" + name, { detail: data }));
+        if (name === "state") {
+          document.body.dispatchEvent(new CustomEvent("zb-state-" + data.what, { detail: data }));
+        }
+        if (name === "notice") toast(data.message);
+        say("Live · " + describe(name, data) + " (" + time() + ")", "on");
+      });
+    }
+    source.onerror = () => say("Reconnecting…", "off");
+    window.addEventListener("pagehide", () => source.close());
+  }
+
+  document.addEventListener("htmx:responseError", (event) => {
+    const xhr = event.detail.xhr;
+    let message = xhr.status + " " + xhr.statusText;
+    try {
+      const body = JSON.parse(xhr.responseText);
+      if (body.errors) message = body.errors.map((e) => (e.field ? e.field + ": " : "") + e.message).join("; ");
+      else if (body.detail) message = String(body.detail);
+    } catch (_) { /* not JSON: an HTML notice is swapped in by the server's status */ }
+    toast(message);
+  });
+  document.addEventListener("htmx:sendError", () => toast("The service did not answer."));
+  // Notices (422, 429) are HTML meant to be shown: swap them in despite the status.
+  document.addEventListener("htmx:beforeSwap", (event) => {
+    const xhr = event.detail.xhr;
+    if ((xhr.status === 422 || xhr.status === 429) && xhr.responseText.startsWith("<p class=\"notice\"")) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", connect);
+})();

@@ -1,0 +1,206 @@
+"""The dashboard in a real browser (Debian's headless Chromium, driven by Playwright)
+against ``zero-backlog serve --demo``: the demo warehouse's window at a glance, the plan
+picture and its cells, order search, acknowledging an exception, live updates, a shift
+plan and a what-if, at 1280x800 and on a tablet.
+
+``ZERO_BACKLOG_SCREENSHOT_DIR=docs/screenshots`` makes the tests keep screenshots of the
+main views there (the README's and docs/dashboard.md's pictures are made so).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from solver.check import assert_plan_valid
+
+Server = Any  # conftest.Server: base_url, log_path
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+SCREENSHOT_DIR_VAR = "ZERO_BACKLOG_SCREENSHOT_DIR"
+#: Milliseconds to wait for a job's result on the page (a what-if plans several times).
+JOB_TIMEOUT_MS = 180_000
+
+
+def _screenshot(page: Any, name: str) -> None:
+    folder = os.environ.get(SCREENSHOT_DIR_VAR)
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(folder) / f"{name}.png"), full_page=True)
+
+
+def _latest(server: Server) -> dict[str, Any]:
+    """The latest window plan, checked against its problem by the plan checker (asked for
+    again if a new window landed between the two reads)."""
+    for _ in range(5):
+        window: dict[str, Any] = httpx.get(f"{server.base_url}/v1/windows/latest").json()
+        problem = httpx.get(f"{server.base_url}/v1/windows/latest/problem").json()
+        if httpx.get(f"{server.base_url}/v1/windows/latest").json()["id"] == window["id"]:
+            assert_plan_valid(problem, window["plan"])
+            return window
+    pytest.fail("the latest window kept changing")
+
+
+def _open_dashboard(page: Any) -> int:
+    """Load the dashboard, wait for its event stream; the window id the page shows."""
+    page.goto("/")
+    page.wait_for_selector("#live[data-state=on]")
+    return int(page.locator("[data-testid=plan-grid]").get_attribute("data-window"))
+
+
+def _shown_window(page: Any, server: Server) -> tuple[int, dict[str, Any]]:
+    """The window the page shows, and that window's plan from the API (the demo plans a
+    new one every minute: if one lands in between, reload and read again)."""
+    for _ in range(5):
+        shown = _open_dashboard(page)
+        window = _latest(server)
+        if window["id"] == shown:
+            return shown, window
+    pytest.fail("the page never showed the API's latest window")
+
+
+def test_the_window_at_a_glance_matches_the_plan(page: Any, demo_server: Server) -> None:
+    _, window = _shown_window(page, demo_server)
+    kpis = window["plan"]["kpis"]
+    verdict = page.get_by_test_id("verdict").inner_text()
+    if kpis["backlog"] == 0:
+        assert verdict == f"Zero backlog: all {kpis['orders']:,} orders planned"
+    else:
+        assert verdict == f"{kpis['backlog']:,} of {kpis['orders']:,} orders at risk"
+    by_priority = page.get_by_role("table", name="Orders by priority")
+    for priority, planned in kpis["planned_by_priority"].items():
+        row = by_priority.locator("tbody tr", has=page.locator(f"th:text-is('{priority}')"))
+        assert row.locator("td").nth(1).inner_text() == f"{planned:,}"
+    by_code = page.get_by_role("table", name="Orders at risk by exception code")
+    for code, count in kpis["backlog_by_code"].items():
+        if count:
+            row = by_code.locator("tbody tr", has=page.locator(f"text='{code}'"))
+            assert row.locator("td").inner_text() == f"{count:,}"
+    _screenshot(page, "dashboard")
+
+
+def test_the_plan_picture_shows_each_cells_orders(page: Any, demo_server: Server) -> None:
+    _, window = _shown_window(page, demo_server)
+    plan = window["plan"]
+    teams = {a["team"] for a in plan["assignments"]}
+    grid = page.get_by_test_id("plan-grid")
+    assert grid.locator("tbody tr").count() >= len(teams)
+    busiest = max(
+        {(a["team"], a["slot"]) for a in plan["assignments"]},
+        key=lambda key: sum(
+            a["seconds"] for a in plan["assignments"] if (a["team"], a["slot"]) == key
+        ),
+    )
+    team, slot = busiest
+    expected = sorted(
+        {a["order"] for a in plan["assignments"] if (a["team"], a["slot"]) == busiest}
+    )
+    cell = page.locator(f"[id='cell-{team}-{slot}']")
+    cell.focus()  # keyboard: a cell is a button, Enter opens it
+    page.keyboard.press("Enter")
+    detail = page.get_by_test_id("cell-detail")
+    detail.wait_for()
+    assert f"{len(expected)} orders" in detail.inner_text()
+    listed = sorted(detail.locator("tbody tr td:first-child").all_inner_texts())
+    assert listed == expected
+    _screenshot(page, "plan-cell")
+
+
+def test_search_says_where_an_order_is_planned_or_why_not(page: Any, demo_server: Server) -> None:
+    _, window = _shown_window(page, demo_server)
+    plan = window["plan"]
+    planned = plan["assignments"][0]
+    search = page.get_by_label("Order id")
+    search.fill(planned["order"])
+    page.get_by_role("button", name="Find").click()
+    result = page.get_by_test_id("order-result")
+    result.get_by_text("Planned").wait_for()
+    assert planned["team"] in result.inner_text()
+    if plan["exceptions"]:
+        excepted = plan["exceptions"][0]
+        search.fill(excepted["order"])
+        page.get_by_role("button", name="Find").click()
+        page.get_by_test_id("order-result").get_by_text("Not planned").wait_for()
+        assert excepted["code"] in page.get_by_test_id("order-result").inner_text()
+
+
+def test_acknowledging_an_exception_moves_it_off_the_open_list(
+    page: Any, demo_server: Server
+) -> None:
+    _open_dashboard(page)
+    table = page.get_by_test_id("exceptions")
+    row = table.locator("tbody tr[data-status=open]").first
+    row.wait_for()
+    record_id = int(row.get_attribute("id").removeprefix("record-"))
+    row.get_by_role("button", name=re.compile("^Acknowledge")).click()
+    page.locator(f"#record-{record_id}").wait_for(state="detached")
+    records = httpx.get(f"{demo_server.base_url}/v1/exceptions?status=acknowledged").json()
+    assert record_id in {r["id"] for r in records}
+    page.get_by_role("button", name=re.compile(r"^Acknowledged \(")).click()
+    page.locator(f"#record-{record_id}[data-status=acknowledged]").wait_for()
+
+
+def test_a_new_window_plan_reaches_the_open_page(page: Any, demo_server: Server) -> None:
+    shown = _open_dashboard(page)
+    planned = httpx.post(f"{demo_server.base_url}/v1/windows", timeout=120).json()
+    assert planned["id"] > shown
+    page.locator(f"[data-testid=plan-grid][data-window='{planned['id']}']").wait_for()
+    assert re.search(rf"window {planned['id']} planned", page.locator("#live").inner_text())
+
+
+def test_a_shift_plan_is_drawn(page: Any, demo_server: Server) -> None:
+    page.goto("/shifts")
+    page.get_by_label("Time limit").select_option("10")
+    page.get_by_role("button", name=re.compile("^Plan shifts")).click()
+    result = page.get_by_test_id("shift-result")
+    result.wait_for(timeout=JOB_TIMEOUT_MS)
+    teams = httpx.get(f"{demo_server.base_url}/v1/teams").json()
+    grid = page.get_by_test_id("headcount-grid")
+    assert grid.locator("tbody th").all_inner_texts() == [f"{t['id']}\n{t['stage']}" for t in teams]
+    assert re.search(r"[\d.]+ h of work time", result.inner_text())
+    curve = page.get_by_test_id("staffing-curve")
+    assert curve.count() == 0 or curve.locator("svg").count() == 1
+    _screenshot(page, "shift-plan")
+
+
+def test_a_what_if_compares_variants_side_by_side(page: Any, demo_server: Server) -> None:
+    page.goto("/whatif")
+    team = page.locator("#absent_team option").nth(1).get_attribute("value")
+    page.get_by_label("A team absent").select_option(team)
+    page.get_by_label("More or fewer orders: times").fill("1.5")
+    page.get_by_label("Time limit per run").select_option("3")
+    page.get_by_role("button", name="Run the what-if").click()
+    page.get_by_test_id("whatif-result").wait_for(timeout=JOB_TIMEOUT_MS)
+    header = page.get_by_test_id("whatif-table").locator("thead th").all_inner_texts()
+    assert header == ["Run", "base", "volume-x1.5", f"{team}-absent"]
+    checked = page.get_by_test_id("whatif-table").locator("tr", has_text="Plan checked")
+    assert checked.locator("td").all_inner_texts() == ["valid"] * 3
+    assert page.get_by_test_id("whatif-backlog").locator("svg").count() == 1
+    assert page.get_by_test_id("whatif-load").locator("svg").count() == 1
+    _screenshot(page, "whatif")
+
+
+def test_a_bad_what_if_is_answered_on_the_page(page: Any, demo_server: Server) -> None:
+    page.goto("/whatif")
+    page.get_by_role("button", name="Run the what-if").click()
+    page.get_by_text("fill in at least one change").wait_for()
+
+
+@pytest.mark.parametrize("fixture", ["page", "tablet_page"])
+def test_no_page_is_wider_than_the_screen(
+    fixture: str, request: pytest.FixtureRequest, demo_server: Server
+) -> None:
+    page = request.getfixturevalue(fixture)
+    for path in ("/", "/shifts", "/whatif"):
+        page.goto(path)
+        width = page.evaluate("window.innerWidth")
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+    if fixture == "tablet_page":
+        page.goto("/")
+        _screenshot(page, "dashboard-tablet")
