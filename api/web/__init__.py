@@ -9,6 +9,7 @@ from pathlib import Path
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from jinja2 import StrictUndefined
 from starlette.templating import Jinja2Templates
 
 from api.deps import LoginRequiredError, require_browser_key
@@ -21,6 +22,7 @@ HERE = Path(__file__).parent
 
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=HERE / "templates")
+    templates.env.undefined = StrictUndefined  # a misspelt name fails, never renders blank
     templates.env.filters.update(FILTERS)
     return templates
 

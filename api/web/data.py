@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from api.models import Job
-from api.state_models import OrderRecord
+from api.state_models import ORDER_STATUSES, OrderRecord, StockRecord
 from api.web.views import PlanPicture, picture
 from api.window_models import ExceptionRecord, PlannedWindow
 from api.windows import latest_window
@@ -115,20 +115,26 @@ def stored_order(session: Session, order_id: str) -> OrderRecord | None:
 
 @dataclass(frozen=True)
 class Changes:
-    """What the store has seen since the window was planned."""
+    """The live state now, and what of it changed since the window was planned."""
 
     orders_changed: int  # received, updated, picked, packed, shipped or cancelled since
-    pending: int  # pending now
+    stock_changed: int  # stock records set or adjusted since
+    by_status: tuple[tuple[str, int], ...]  # orders per status now, in the statuses' order
 
 
 def changes_since(session: Session, moment: datetime) -> Changes:
-    changed = session.scalar(
-        select(func.count()).select_from(OrderRecord).where(OrderRecord.updated_at > moment)
+    def count(model: Any, *where: Any) -> int:
+        return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+    rows = session.execute(
+        select(OrderRecord.status, func.count()).group_by(OrderRecord.status)
+    ).all()
+    per_status = {str(s): int(n) for s, n in rows}
+    return Changes(
+        orders_changed=count(OrderRecord, OrderRecord.updated_at > moment),
+        stock_changed=count(StockRecord, StockRecord.updated_at > moment),
+        by_status=tuple((s, per_status[s]) for s in ORDER_STATUSES if per_status.get(s)),
     )
-    pending = session.scalar(
-        select(func.count()).select_from(OrderRecord).where(OrderRecord.status == "pending")
-    )
-    return Changes(orders_changed=int(changed or 0), pending=int(pending or 0))
 
 
 def recent_jobs(session: Session, kind: str) -> Sequence[Job]:

@@ -89,7 +89,7 @@ def _records_context(
 ) -> dict[str, Any]:
     with sessions() as session:
         records = data.exception_records(session, None if status == "all" else status, code)
-    return {"records": records, "status": status, "code": code}
+    return {"records": records, "status": status, "code": code, "changed": None}
 
 
 # --- pages -------------------------------------------------------------------------------------
@@ -239,7 +239,8 @@ def change_exception(
         if set_status(session, record_id, new_status) is None:
             raise HTTPException(404, f"no exception record {record_id}")
     context = _records_context(planner.sessions, status, code)
-    return _html(templates, request, "_exceptions.html", changed=record_id, **context)
+    context["changed"] = record_id
+    return _html(templates, request, "_exceptions.html", **context)
 
 
 @fragments.get("/events")

@@ -204,3 +204,15 @@ def test_no_page_is_wider_than_the_screen(
     if fixture == "tablet_page":
         page.goto("/")
         _screenshot(page, "dashboard-tablet")
+
+
+def test_a_new_order_reaches_the_open_page(page: Any, demo_server: Server) -> None:
+    _open_dashboard(page)
+    before = page.get_by_test_id("changes").inner_text()
+    stored = httpx.get(f"{demo_server.base_url}/v1/orders").json()["orders"][0]["order"]
+    order = {**stored, "id": f"{stored['id']}-browser-test"}
+    assert httpx.post(f"{demo_server.base_url}/v1/orders", json=[order]).status_code == 200
+    page.wait_for_function(
+        "before => document.querySelector('[data-testid=changes]').innerText !== before", arg=before
+    )
+    page.get_by_text(re.compile(r"orders changed")).first.wait_for()
