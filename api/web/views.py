@@ -264,6 +264,8 @@ def picture(problem_doc: Mapping[str, Any], plan_doc: Mapping[str, Any]) -> Plan
 class _Facts:
     priority: int | None
     due: datetime | None
+    lines: int = 0
+    units: int = 0
 
 
 def _order_facts(raw_orders: Iterable[Any]) -> dict[str, _Facts]:
@@ -273,14 +275,22 @@ def _order_facts(raw_orders: Iterable[Any]) -> dict[str, _Facts]:
         if not isinstance(raw, Mapping) or "id" not in raw:
             continue
         priority = raw.get("priority")
+        lines = raw.get("lines") if isinstance(raw.get("lines"), list) else []
         facts.setdefault(
             str(raw["id"]),
             _Facts(
                 priority=priority if isinstance(priority, int) else None,
                 due=_moment(raw.get("due")),
+                lines=len(lines),
+                units=sum(_qty(line) for line in lines),
             ),
         )
     return facts
+
+
+def _qty(line: Any) -> int:
+    qty = line.get("qty") if isinstance(line, Mapping) else None
+    return qty if isinstance(qty, int) else 0
 
 
 def _moment(value: Any) -> datetime | None:
@@ -291,6 +301,7 @@ def _moment(value: Any) -> datetime | None:
 
 
 def _task(raw: Mapping[str, Any], facts: Mapping[str, _Facts]) -> Task:
+    """A pick's lines are those it picks; a pack's, the whole order's."""
     order = facts.get(str(raw["order"]), _Facts(None, None))
     lines = raw.get("lines") or []
     return Task(
@@ -301,8 +312,8 @@ def _task(raw: Mapping[str, Any], facts: Mapping[str, _Facts]) -> Task:
         slot_idx=int(raw["slot"]),
         slot_start=parse_timestamp(raw["slot_start"]),
         seconds=int(raw["seconds"]),
-        lines=len(lines),
-        units=sum(int(line.get("qty", 0)) for line in lines),
+        lines=len(lines) if lines else order.lines,
+        units=sum(_qty(line) for line in lines) if lines else order.units,
         pinned=bool(raw.get("pinned")),
         priority=order.priority,
         due=order.due,

@@ -34,6 +34,21 @@
     return data.message || name;
   }
 
+  const ACTIVITY_KEPT = 8;
+
+  function remember(text) {
+    const list = document.getElementById("activity");
+    if (!list) return;
+    const hint = list.querySelector(".hint");
+    if (hint) hint.remove();
+    const item = document.createElement("li");
+    const when = document.createElement("time");
+    when.textContent = time();
+    item.append(when, " " + text);
+    list.prepend(item);
+    while (list.children.length > ACTIVITY_KEPT) list.lastElementChild.remove();
+  }
+
   function connect() {
     if (document.body.dataset.live !== "on" || !window.EventSource) return;
     const source = new EventSource("/ui/events");
@@ -47,6 +62,7 @@
         }
         if (name === "notice") toast(data.message);
         say("Live · " + describe(name, data) + " (" + time() + ")", "on");
+        remember(describe(name, data));
       });
     }
     source.onerror = () => say("Reconnecting…", "off");

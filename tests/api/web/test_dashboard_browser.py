@@ -215,4 +215,4 @@ def test_a_new_order_reaches_the_open_page(page: Any, demo_server: Server) -> No
     page.wait_for_function(
         "before => document.querySelector('[data-testid=changes]').innerText !== before", arg=before
     )
-    page.get_by_text(re.compile(r"orders changed")).first.wait_for()
+    page.get_by_test_id("activity").get_by_text("orders changed").first.wait_for()

@@ -53,6 +53,17 @@ def test_cells_hold_the_planned_work_against_the_teams_capacity(crunch: Any) -> 
     assert [t.priority for t in tasks] == sorted(t.priority or 0 for t in tasks)
 
 
+def test_a_packs_lines_are_the_whole_orders(crunch: Any) -> None:
+    problem, plan_doc = crunch
+    shown = picture(problem, plan_doc)
+    pack = next(a for a in plan_doc["assignments"] if a["stage"] == "pack")
+    order = next(o for o in problem["orders"] if o["id"] == pack["order"])
+    task = next(
+        t for t in shown.cell_tasks(pack["team"], pack["slot"]) if t.order_id == pack["order"]
+    )
+    assert (task.lines, task.units) == (len(order["lines"]), sum(x["qty"] for x in order["lines"]))
+
+
 def test_counts_agree_with_the_plans_kpis(crunch: Any) -> None:
     problem, plan_doc = crunch
     shown, kpis = picture(problem, plan_doc), plan_doc["kpis"]
