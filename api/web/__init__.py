@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import StrictUndefined
 from starlette.templating import Jinja2Templates
 
-from api.deps import LoginRequiredError, require_browser_key
+from api.deps import LoginRequiredError, no_unknown_query, require_browser_key
 from api.web.data import PictureCache
 from api.web.format import FILTERS
 from api.web.router import fragments, login, pages
@@ -33,7 +33,9 @@ def mount_dashboard(app: FastAPI) -> None:
     app.state.pictures = PictureCache()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages, dependencies=[Depends(require_browser_key)])
-    app.include_router(fragments, dependencies=[Depends(require_browser_key)])
+    app.include_router(
+        fragments, dependencies=[Depends(require_browser_key), Depends(no_unknown_query)]
+    )
     app.include_router(login)
     app.add_exception_handler(LoginRequiredError, _to_login)
 

@@ -79,6 +79,7 @@ def test_a_cells_orders_and_a_search(planned: Any) -> None:
     assert cell.status_code == 200 and assignment["order"] in cell.text
     assert client.get("/ui/plan/cell?team=nobody&slot=0").status_code == 404
     assert client.get("/ui/plan/cell?team=pick-A&slot=-1").status_code == 422
+    assert client.get("/ui/orders?q=x&typo=1").json()["errors"][0]["field"] == "typo"
     found = client.get(f"/ui/orders?q={assignment['order']}").text
     assert "Planned" in found and assignment["team"] in found
     excepted = window["plan"]["exceptions"][0]
