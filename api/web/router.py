@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.templating import Jinja2Templates
 
 from api.deps import KEY_COOKIE, Runner, from_dashboard, get_settings
-from api.jobs import QueueFullError
+from api.jobs import JobRunner, QueueFullError
 from api.models import Job
+from api.routers.plans import job_of_kind, queue_full
 from api.routers.scenarios import KIND as SCENARIO_KIND
 from api.routers.scenarios import scenario_job
 from api.routers.shift_plans import KIND as SHIFT_PLAN_KIND
@@ -262,23 +263,31 @@ def start_shift_plan(
     templates: Templates,
 ) -> HTMLResponse:
     """A shift plan of the latest window, as a job; answers a fragment that polls it."""
-    with planner.sessions() as session:
-        view = pictures.latest(session)
-    if view is None:
-        return _notice(templates, request, "No window planned yet: plan the window first.")
-    try:
-        job = runner.submit(base_document(view.problem), form.time_limit_s, kind=SHIFT_PLAN_KIND)
-    except QueueFullError:
-        return _notice(templates, request, "The job queue is full: try again in a moment.", 429)
+    view = _latest_view(planner, pictures)
+    job = _queue(runner, base_document(view.problem), form.time_limit_s, SHIFT_PLAN_KIND)
     return _shift_job(request, templates, job)
 
 
 @fragments.get("/shift-plans/{job_id}", response_class=HTMLResponse)
 def shift_plan(job_id: str, request: Request, runner: Runner, templates: Templates) -> HTMLResponse:
-    job = runner.get(job_id)
-    if job is None or job.kind != SHIFT_PLAN_KIND:
-        raise HTTPException(404, f"no shift plan {job_id}")
-    return _shift_job(request, templates, job)
+    return _shift_job(request, templates, job_of_kind(runner, job_id, SHIFT_PLAN_KIND))
+
+
+def _latest_view(planner: WindowPlanner, pictures: data.PictureCache) -> data.WindowView:
+    """The latest window's view, or 409 (shown by the page) before any window."""
+    with planner.sessions() as session:
+        view = pictures.latest(session)
+    if view is None:
+        raise HTTPException(409, "No window planned yet: plan the window first.")
+    return view
+
+
+def _queue(runner: JobRunner, job_input: dict[str, Any], limit_s: float, kind: str) -> Job:
+    """The job queued, or 429 (shown by the page) when the queue is full."""
+    try:
+        return runner.submit(job_input, limit_s, kind=kind)
+    except QueueFullError:
+        raise queue_full(runner) from None
 
 
 def _shift_job(request: Request, templates: Jinja2Templates, job: Job) -> HTMLResponse:
@@ -312,33 +321,22 @@ def start_whatif(
     templates: Templates,
 ) -> HTMLResponse:
     """The form's variants against the latest window, as a scenario job."""
-    with planner.sessions() as session:
-        view = pictures.latest(session)
-    if view is None:
-        return _notice(templates, request, "No window planned yet: plan the window first.")
+    view = _latest_view(planner, pictures)
     try:
         spec = whatif_scenario(form, view.problem, view.window_id)
         prepare_cases(spec)
     except FormError as error:
         return _notice(templates, request, str(error), 422)
     except DocumentError as error:
-        return _notice(
-            templates, request, "; ".join(f"{e.field}: {e.message}" for e in error.errors), 422
-        )
+        message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
+        return _notice(templates, request, message, 422)
     job_input, budget_s = scenario_job(spec, form.time_limit_s, form.staffing)
-    try:
-        job = runner.submit(job_input, budget_s, kind=SCENARIO_KIND)
-    except QueueFullError:
-        return _notice(templates, request, "The job queue is full: try again in a moment.", 429)
-    return _whatif_job(request, templates, job)
+    return _whatif_job(request, templates, _queue(runner, job_input, budget_s, SCENARIO_KIND))
 
 
 @fragments.get("/scenarios/{job_id}", response_class=HTMLResponse)
 def whatif(job_id: str, request: Request, runner: Runner, templates: Templates) -> HTMLResponse:
-    job = runner.get(job_id)
-    if job is None or job.kind != SCENARIO_KIND:
-        raise HTTPException(404, f"no what-if {job_id}")
-    return _whatif_job(request, templates, job)
+    return _whatif_job(request, templates, job_of_kind(runner, job_id, SCENARIO_KIND))
 
 
 def _whatif_job(request: Request, templates: Jinja2Templates, job: Job) -> HTMLResponse:

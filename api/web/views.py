@@ -275,7 +275,8 @@ def _order_facts(raw_orders: Iterable[Any]) -> dict[str, _Facts]:
         if not isinstance(raw, Mapping) or "id" not in raw:
             continue
         priority = raw.get("priority")
-        lines = raw.get("lines") if isinstance(raw.get("lines"), list) else []
+        given = raw.get("lines")
+        lines: list[Any] = given if isinstance(given, list) else []
         facts.setdefault(
             str(raw["id"]),
             _Facts(
