@@ -14,14 +14,7 @@ browser=/usr/bin/chromium
 say() { echo "chromium.sh: $*" >&2; }
 
 install_browser() {
-    if [ "$(id -u)" -ne 0 ]; then
-        say "no $browser and not root: install Debian's chromium package"
-        exit 1
-    fi
-    say "installing Debian's chromium package"
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        chromium fonts-dejavu-core >&2
+    bash "$(dirname "$0")/apt-install.sh" chromium fonts-dejavu-core
 }
 
 [ -x "$browser" ] || install_browser

@@ -31,13 +31,7 @@ as_owner() {  # the server refuses to run as root: as root, run its tools as 'po
 }
 
 install_server() {
-    if [ "$(id -u)" -ne 0 ]; then
-        say "no PostgreSQL server installed and not root: install Debian's postgresql package"
-        exit 1
-    fi
-    say "installing Debian's postgresql package"
-    apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >&2
+    bash "$(dirname "$0")/apt-install.sh" postgresql
 }
 
 init_cluster() {
