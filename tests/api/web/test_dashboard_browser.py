@@ -262,3 +262,15 @@ def test_the_plan_is_reachable_by_keyboard(page: Any) -> None:
         pytest.fail("40 presses of Tab never reached a cell of the plan")
     page.keyboard.press("Enter")
     page.get_by_test_id("cell-detail").wait_for()
+
+
+def test_plan_the_window_now_from_the_page(page: Any, demo_server: Server) -> None:
+    shown = _open_dashboard(page)
+    page.get_by_role("button", name="Plan the window now").click()
+    page.get_by_text("Planning the window…").wait_for()
+    page.wait_for_function(
+        "shown => Number(document.querySelector('[data-testid=plan-grid]').dataset.window) > shown",
+        arg=shown,
+        timeout=120_000,
+    )
+    _latest(demo_server)  # the plan the page now shows passes the checker
