@@ -82,7 +82,6 @@ def test_the_window_at_a_glance_matches_the_plan(page: Any, demo_server: Server)
         if count:
             row = by_code.locator("tbody tr", has=page.locator(f"text='{code}'"))
             assert row.locator("td").inner_text() == f"{count:,}"
-    _screenshot(page, "dashboard")
 
 
 def test_the_plan_picture_shows_each_cells_orders(page: Any, demo_server: Server) -> None:
@@ -216,6 +215,7 @@ def test_a_new_order_reaches_the_open_page(page: Any, demo_server: Server) -> No
         "before => document.querySelector('[data-testid=changes]').innerText !== before", arg=before
     )
     page.get_by_test_id("activity").get_by_text("orders changed").first.wait_for()
+    _screenshot(page, "dashboard")  # by now with a few windows and events behind it
 
 
 @pytest.mark.parametrize("path", ["/", "/shifts", "/whatif"])
