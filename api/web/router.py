@@ -144,8 +144,9 @@ def overview(
 def plan_picture(
     request: Request, planner: Planner, pictures: Pictures, templates: Templates
 ) -> HTMLResponse:
-    context = _window_context(planner.sessions, pictures)
-    return _html(templates, request, "_plan.html", **context)
+    with planner.sessions() as session:
+        view = pictures.latest(session)
+    return _html(templates, request, "_plan.html", view=view)
 
 
 @fragments.get("/plan/cell", response_class=HTMLResponse)
@@ -159,14 +160,13 @@ def plan_cell(
     window: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> HTMLResponse:
     """The tasks one team has in one slot (of the latest window)."""
-    context = _window_context(planner.sessions, pictures)
-    view: data.WindowView | None = context["view"]
-    cell = view.picture.cell(team, slot) if view is not None else None
-    if view is None or cell is None:
+    view = _latest_view(planner, pictures)
+    cell = view.picture.cell(team, slot)
+    if cell is None:
         raise HTTPException(404, f"no team {team!r} slot {slot} in the latest window")
     stale = window is not None and window != view.window_id
     tasks = view.picture.cell_tasks(team, slot)
-    return _html(templates, request, "_cell.html", cell=cell, tasks=tasks, stale=stale, **context)
+    return _html(templates, request, "_cell.html", view=view, cell=cell, tasks=tasks, stale=stale)
 
 
 @fragments.get("/orders", response_class=HTMLResponse)
