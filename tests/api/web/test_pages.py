@@ -22,11 +22,11 @@ PROBLEMS = Path(__file__).resolve().parents[3] / "scenarios" / "problems"
 HTMX = {"HX-Request": "true"}
 
 
-def _client(tmp_path: Path, **settings: Any) -> TestClient:
+def _client(database_url: str, **settings: Any) -> TestClient:
     return TestClient(
         create_app(
             Settings(
-                database_url=f"sqlite:///{tmp_path / 'web.db'}",
+                database_url=database_url,
                 window_minutes=0,
                 window_time_limit_s=5,
                 **settings,
@@ -36,9 +36,10 @@ def _client(tmp_path: Path, **settings: Any) -> TestClient:
 
 
 @pytest.fixture
-def planned(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
-    """A service holding capacity-crunch, its window planned (and checked)."""
-    with _client(tmp_path) as client:
+def planned(database_url: str) -> Iterator[tuple[TestClient, dict[str, Any]]]:
+    """A service holding capacity-crunch, its window planned (and checked), on SQLite and
+    on PostgreSQL."""
+    with _client(database_url) as client:
         load_state(client, json.loads((PROBLEMS / "capacity-crunch.json").read_text()))
         window = client.post("/v1/windows").json()
         problem = client.get("/v1/windows/latest/problem").json()
@@ -47,7 +48,7 @@ def planned(tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, Any]]]:
 
 
 def test_before_any_window_the_page_says_so(tmp_path: Path) -> None:
-    with _client(tmp_path) as client:
+    with _client(f"sqlite:///{tmp_path / 'web.db'}") as client:
         page = client.get("/")
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert "No window planned yet." in page.text
@@ -121,7 +122,7 @@ def test_a_bad_form_is_named(planned: Any) -> None:
 
 
 def test_with_api_keys_the_page_asks_for_one(tmp_path: Path) -> None:
-    with _client(tmp_path, api_keys="s3cret") as client:
+    with _client(f"sqlite:///{tmp_path / 'web.db'}", api_keys="s3cret") as client:
         to_login = client.get("/", follow_redirects=False)
         assert to_login.status_code == 303 and to_login.headers["location"] == "/login?next=/"
         fragment = client.get("/ui/overview", headers=HTMX)
