@@ -47,6 +47,7 @@ class PictureCache:
         self._size = size
         self._views: OrderedDict[int, WindowView] = OrderedDict()
         self._lock = threading.Lock()
+        self._building = threading.Lock()
 
     def latest(self, session: Session) -> WindowView | None:
         """The newest window's view, or None before any window is planned."""
@@ -56,13 +57,17 @@ class PictureCache:
         with self._lock:
             if window.id in self._views:
                 return self._views[window.id]
-        view = _view(session, window)
-        if view is None:
-            return None
-        with self._lock:
-            self._views[window.id] = view
-            while len(self._views) > self._size:
-                self._views.popitem(last=False)
+        with self._building:  # one build at a time: requests arriving meanwhile reuse it
+            with self._lock:
+                if window.id in self._views:
+                    return self._views[window.id]
+            view = _view(session, window)
+            if view is None:
+                return None
+            with self._lock:
+                self._views[window.id] = view
+                while len(self._views) > self._size:
+                    self._views.popitem(last=False)
         return view
 
 
