@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
@@ -246,6 +246,16 @@ class WindowPlanner:
 def latest_window(session: Session) -> PlannedWindow | None:
     """The newest stored window plan."""
     return session.scalars(select(PlannedWindow).order_by(PlannedWindow.id.desc()).limit(1)).first()
+
+
+def records_query(status: str | None, code: str | None) -> Select[ExceptionRecord]:
+    """Exception records, newest first, of this status and code (None: any)."""
+    query = select(ExceptionRecord).order_by(ExceptionRecord.id.desc())
+    if status is not None:
+        query = query.where(ExceptionRecord.status == status)
+    if code is not None:
+        query = query.where(ExceptionRecord.code == code)
+    return query
 
 
 def record_view(record: ExceptionRecord) -> dict[str, Any]:

@@ -42,6 +42,14 @@ def parse_timestamp(value: object) -> datetime:
     return parsed
 
 
+def timestamp_or_none(value: object) -> datetime | None:
+    """The timestamp, or None when there is none or it does not parse (raw documents)."""
+    try:
+        return parse_timestamp(value) if value is not None else None
+    except ValueError:
+        return None
+
+
 Timestamp = Annotated[datetime, BeforeValidator(parse_timestamp)]
 
 

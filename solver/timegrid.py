@@ -15,6 +15,7 @@ import numpy as np
 import numpy.typing as npt
 
 from solver.domain import Labor, Team, Window
+from solver.result import format_timestamp
 
 
 def exact(value: float) -> Decimal:
@@ -67,3 +68,8 @@ def last_pack_slot(window: Window, due: datetime | None) -> int:
     deadline = window.end if due is None else min(due, window.end)
     whole = math.floor((deadline - window.start).total_seconds() / window.slot_s)
     return min(whole, window.num_slots) - 1
+
+
+def slot_start_stamps(window: Window) -> tuple[str, ...]:
+    """Each slot's start, as the documents write it (``2026-12-04T08:15:00Z``)."""
+    return tuple(format_timestamp(window.slot_start(k)) for k in range(window.num_slots))

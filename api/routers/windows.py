@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, status
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import OrderBody
@@ -16,8 +15,15 @@ from api.jobs import QueueFullError
 from api.models import Job
 from api.routers.plans import sse_lines
 from api.schemas import PromiseOut, Rejected
-from api.window_models import ExceptionRecord, PlannedWindow
-from api.windows import WindowError, WindowPlanner, latest_window, record_view, set_status
+from api.window_models import PlannedWindow
+from api.windows import (
+    WindowError,
+    WindowPlanner,
+    latest_window,
+    record_view,
+    records_query,
+    set_status,
+)
 from solver.result import ExceptionCode
 
 router = APIRouter(prefix="/v1", tags=["windows"])
@@ -117,13 +123,8 @@ def list_exceptions(
 ) -> list[dict[str, Any]]:
     """Exception records, newest first; filter by status (open, acknowledged, resolved)
     and by code."""
-    query = select(ExceptionRecord).order_by(ExceptionRecord.id.desc())
-    if status_ is not None:
-        query = query.where(ExceptionRecord.status == status_)
-    if code is not None:
-        query = query.where(ExceptionRecord.code == code)
     with planner.sessions() as session:
-        return [record_view(r) for r in session.scalars(query)]
+        return [record_view(r) for r in session.scalars(records_query(status_, code))]
 
 
 @router.post(

@@ -18,7 +18,7 @@ from api.models import Job
 from api.state_models import ORDER_STATUSES, OrderRecord, StockRecord
 from api.web.views import PlanPicture, picture
 from api.window_models import ExceptionRecord, PlannedWindow
-from api.windows import latest_window
+from api.windows import latest_window, records_query
 
 #: Window pictures kept (a picture is rebuilt from the documents otherwise).
 PICTURES_KEPT = 4
@@ -95,23 +95,20 @@ class RecordList:
 
 def exception_records(session: Session, status: str | None, code: str | None) -> RecordList:
     """Records newest first (at most :data:`MAX_RECORDS`), filtered by status and code."""
-    query = select(ExceptionRecord)
-    if status is not None:
-        query = query.where(ExceptionRecord.status == status)
-    if code is not None:
-        query = query.where(ExceptionRecord.code == code)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    records = session.scalars(query.order_by(ExceptionRecord.id.desc()).limit(MAX_RECORDS)).all()
+    query = records_query(status, code)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    records = session.scalars(query.limit(MAX_RECORDS)).all()
     rows = session.execute(
         select(ExceptionRecord.status, func.count()).group_by(ExceptionRecord.status)
     ).all()
     counts = {str(s): int(n) for s, n in rows}
-    return RecordList(records=records, total=total, counts=counts)
+    return RecordList(records=records, total=total or 0, counts=counts)
 
 
 def records_of_order(session: Session, order_id: str) -> Sequence[ExceptionRecord]:
-    query = select(ExceptionRecord).where(ExceptionRecord.order_id == order_id)
-    return session.scalars(query.order_by(ExceptionRecord.id.desc())).all()
+    return session.scalars(
+        records_query(None, None).where(ExceptionRecord.order_id == order_id)
+    ).all()
 
 
 def stored_order(session: Session, order_id: str) -> OrderRecord | None:

@@ -41,13 +41,14 @@ from api.web.forms import (
     whatif_scenario,
 )
 from api.web.stream import dashboard_events
-from api.windows import WindowError, WindowPlanner, set_status
+from api.windows import EVENTS, WindowError, WindowPlanner, set_status
 from scenarios.whatif.charts import backlog_svg, load_heatmap_svg, staffing_svg
 from scenarios.whatif.results import CaseRun
 from scenarios.whatif.runner import prepare_cases
 from solver.domain import Window
 from solver.loading import DocumentError
-from solver.result import ExceptionCode, format_timestamp
+from solver.result import ExceptionCode
+from solver.timegrid import slot_start_stamps
 
 pages = APIRouter(include_in_schema=False)
 fragments = APIRouter(prefix="/ui", include_in_schema=False)
@@ -202,7 +203,7 @@ def _plan_quietly(planner: WindowPlanner) -> None:
     try:
         planner.plan_now("request")
     except (WindowError, QueueFullError) as error:
-        planner.subscribers.publish("*", {"event": "notice", "data": {"message": str(error)}})
+        planner.subscribers.publish(EVENTS, {"event": "notice", "data": {"message": str(error)}})
 
 
 # --- exceptions --------------------------------------------------------------------------------
@@ -296,16 +297,10 @@ def _shift_job(request: Request, templates: Jinja2Templates, job: Job) -> HTMLRe
     slots: list[str] = []
     if result is not None:
         curve = shift_curve_svg(result.get("curve") or [], result.get("person_hours"))
-        window = json.loads(job.problem)["window"]
-        slots = _slot_starts(window)
+        slots = list(slot_start_stamps(Window.model_validate(json.loads(job.problem)["window"])))
     return _html(
         templates, request, "_shift_job.html", job=job, result=result, curve=curve, slots=slots
     )
-
-
-def _slot_starts(window: dict[str, Any]) -> list[str]:
-    parsed = Window.model_validate(window)
-    return [format_timestamp(parsed.slot_start(k)) for k in range(parsed.num_slots)]
 
 
 # --- what-if -----------------------------------------------------------------------------------
@@ -326,10 +321,10 @@ def start_whatif(
         spec = whatif_scenario(form, view.problem, view.window_id)
         prepare_cases(spec)
     except FormError as error:
-        return _notice(templates, request, str(error), 422)
+        return _refused(templates, request, str(error))
     except DocumentError as error:
         message = "; ".join(f"{e.field}: {e.message}" for e in error.errors)
-        return _notice(templates, request, message, 422)
+        return _refused(templates, request, message)
     job_input, budget_s = scenario_job(spec, form.time_limit_s, form.staffing)
     return _whatif_job(request, templates, _queue(runner, job_input, budget_s, SCENARIO_KIND))
 
@@ -357,11 +352,9 @@ def _whatif_job(request: Request, templates: Jinja2Templates, job: Job) -> HTMLR
     )  # fmt: skip
 
 
-def _notice(
-    templates: Jinja2Templates, request: Request, message: str, status_code: int = 200
-) -> HTMLResponse:
-    """A message in place of a job (htmx swaps it in whatever the status)."""
-    return _html(templates, request, "_notice.html", status_code, message=message)
+def _refused(templates: Jinja2Templates, request: Request, message: str) -> HTMLResponse:
+    """A form the page must show refused (422; the page swaps it in for the job)."""
+    return _html(templates, request, "_notice.html", 422, message=message)
 
 
 # --- login (only when API keys are configured) -------------------------------------------------

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from solver.domain import parse_timestamp
+from solver.domain import parse_timestamp, timestamp_or_none
 from solver.loading import load_problem
 from solver.result import EXCEPTION_CODES
 from solver.timegrid import team_capacity_s
@@ -281,7 +281,7 @@ def _order_facts(raw_orders: Iterable[Any]) -> dict[str, _Facts]:
             str(raw["id"]),
             _Facts(
                 priority=priority if isinstance(priority, int) else None,
-                due=_moment(raw.get("due")),
+                due=timestamp_or_none(raw.get("due")),
                 lines=len(lines),
                 units=sum(_qty(line) for line in lines),
             ),
@@ -292,13 +292,6 @@ def _order_facts(raw_orders: Iterable[Any]) -> dict[str, _Facts]:
 def _qty(line: Any) -> int:
     qty = line.get("qty") if isinstance(line, Mapping) else None
     return qty if isinstance(qty, int) else 0
-
-
-def _moment(value: Any) -> datetime | None:
-    try:
-        return parse_timestamp(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _task(raw: Mapping[str, Any], facts: Mapping[str, _Facts]) -> Task:

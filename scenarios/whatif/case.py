@@ -23,10 +23,9 @@ from solver.check import check_plan
 from solver.domain import Problem
 from solver.engine import PlanParams
 from solver.loading import load_problem
-from solver.result import format_timestamp
 from solver.solve import plan
 from solver.staffing import ShiftPlan, plan_shifts
-from solver.timegrid import team_capacity_s
+from solver.timegrid import slot_start_stamps, team_capacity_s
 
 __all__ = [
     "CaseTask",
@@ -176,7 +175,7 @@ def run_case(task: CaseTask) -> CaseRun:
         on_time_rate=kpis.on_time_rate,
         utilization=load.utilization,
         utilization_by_team=dict(kpis.utilization),
-        slot_starts=_slot_starts(problem),
+        slot_starts=slot_start_stamps(problem.window),
         load_s=load.load_s,
         capacity_s=load.capacity_s,
         person_hours_scheduled=person_hours_scheduled(problem),
@@ -193,8 +192,3 @@ def run_case(task: CaseTask) -> CaseRun:
         ),
         notes=notes,
     )
-
-
-def _slot_starts(problem: Problem) -> tuple[str, ...]:
-    window = problem.window
-    return tuple(format_timestamp(window.slot_start(k)) for k in range(window.num_slots))

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from scenarios.whatif.overrides import LateStock
-from solver.domain import Window, parse_timestamp
+from solver.domain import Window, parse_timestamp, timestamp_or_none
 from solver.loading import load_problem
 from solver.timegrid import last_pack_slot, release_slot
 
@@ -183,14 +183,7 @@ def _wants(raw: Mapping[str, Any], sku: str) -> bool:
     )
 
 
-def _time_or_none(value: Any) -> datetime | None:
-    try:
-        return parse_timestamp(value) if value is not None else None
-    except ValueError:
-        return None
-
-
 def _fits_after(window: Window, raw: Mapping[str, Any], arrival: datetime) -> bool:
-    received = _time_or_none(raw.get("received_at"))
+    received = timestamp_or_none(raw.get("received_at"))
     first_pick = release_slot(window, max(arrival, received) if received else arrival)
-    return first_pick < last_pack_slot(window, _time_or_none(raw.get("due")))
+    return first_pick < last_pack_slot(window, timestamp_or_none(raw.get("due")))

@@ -80,10 +80,10 @@
     toast(message);
   });
   document.addEventListener("htmx:sendError", () => toast("The service did not answer."));
-  // Notices (422, 429) are HTML meant to be shown: swap them in despite the status.
+  // A refused form (422) answered as HTML is meant to be shown: swap it in.
   document.addEventListener("htmx:beforeSwap", (event) => {
     const xhr = event.detail.xhr;
-    if ((xhr.status === 422 || xhr.status === 429) && xhr.responseText.startsWith("<p class=\"notice\"")) {
+    if (xhr.status === 422 && xhr.responseText.startsWith("<p class=\"notice\"")) {
       event.detail.shouldSwap = true;
       event.detail.isError = false;
     }

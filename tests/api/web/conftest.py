@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,8 @@ from typing import Any, NoReturn
 
 import httpx
 import pytest
+
+from scenarios.loadtest import free_port
 
 CHROMIUM_VAR = "ZERO_BACKLOG_TEST_CHROMIUM"
 REQUIRE_BROWSER_VAR = "ZERO_BACKLOG_REQUIRE_BROWSER"
@@ -62,13 +63,6 @@ class Server:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _ready(base_url: str) -> bool:
     try:
         return httpx.get(f"{base_url}/v1/windows/latest", timeout=2).status_code == 200
@@ -80,7 +74,7 @@ def _ready(base_url: str) -> bool:
 def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``zero-backlog serve --demo`` on a free port, once its first window is planned."""
     folder = tmp_path_factory.mktemp("demo-server")
-    port = _free_port()
+    port = free_port()
     server = Server(f"http://127.0.0.1:{port}", folder / "server.log")
     env = {
         **os.environ,
