@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from solver.check import assert_plan_valid
 
@@ -143,6 +145,34 @@ def test_acknowledging_an_exception_moves_it_off_the_open_list(
     assert record_id in {r["id"] for r in records}
     page.get_by_role("button", name=re.compile(r"^Acknowledged \(")).click()
     page.locator(f"#record-{record_id}[data-status=acknowledged]").wait_for()
+
+
+def test_a_refresh_in_flight_does_not_undo_the_tab_just_chosen(
+    page: Any, demo_server: Server
+) -> None:
+    """An event refreshes the exceptions panel (its tab then: Open) and, in the same
+    instant, the planner picks the All tab, whose answer comes later than the refresh's:
+    the tab picked is what the page shows, and the refresh was given up."""
+    _open_dashboard(page)
+    page.locator("#exceptions").wait_for()
+    given_up: list[str] = []
+    page.on("requestfailed", lambda request: given_up.append(request.url))
+
+    def answer_late(route: Any) -> None:
+        time.sleep(0.5)  # the browser runs on; the refresh's answer arrives first
+        route.continue_()
+
+    page.route("**/ui/exceptions?status=all*", answer_late)
+    page.evaluate(
+        """() => {
+            htmx.trigger(document.body, "zb-state-exceptions");
+            const tabs = [...document.querySelectorAll("#exceptions .tabs button")];
+            tabs.find((b) => b.textContent.trim() === "All").click();
+        }"""
+    )
+    chosen = page.locator("#exceptions .tabs button[aria-pressed=true]")
+    expect(chosen).to_have_text("All", timeout=10_000)
+    assert any("status=open" in url for url in given_up), given_up
 
 
 def test_a_new_window_plan_reaches_the_open_page(page: Any, demo_server: Server) -> None:
