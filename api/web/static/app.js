@@ -89,5 +89,35 @@
     }
   });
 
+  // A panel marked data-sync-panel lets one request run at a time: its refresh
+  // (data-refresh) gives way to a request in flight, a click replaces one. A refresh given
+  // way is owed, and is made once the request's answer is in: no change goes unseen.
+  const PANEL = "[data-sync-panel]";
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    const panel = event.target.closest(PANEL);
+    if (panel) panel.dataset.busy = "";
+  });
+  document.addEventListener("htmx:confirm", (event) => {
+    const panel = event.target.closest(PANEL);
+    if (panel && "busy" in panel.dataset && event.target.matches("[data-refresh]")) {
+      panel.dataset.owed = "";
+    }
+  });
+  // (After a swap the element that asked is gone; htmx tells its panel instead.)
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const panel = event.target.closest(PANEL);
+    if (!panel) return;
+    delete panel.dataset.busy;
+    if ("owed" in panel.dataset) {
+      delete panel.dataset.owed;
+      setTimeout(() => {  // (once htmx has let go of the request just answered)
+        const refresh = panel.querySelector("[data-refresh]");
+        if (refresh) {
+          htmx.ajax("GET", refresh.getAttribute("hx-get"), { source: refresh, target: refresh, swap: "outerHTML" });
+        }
+      }, 0);
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", connect);
 })();

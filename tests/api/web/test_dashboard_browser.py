@@ -195,6 +195,33 @@ def test_a_refresh_in_flight_does_not_undo_the_tab_just_chosen(
     assert any("status=open" in url for url in given_up), given_up
 
 
+def test_a_change_during_a_click_is_shown_once_the_click_is_answered(
+    page: Any, demo_server: Server
+) -> None:
+    """The All tab's answer is computed, then a record is acknowledged (its event reaches
+    the page while that answer is still on its way, so the refresh gives way), then the
+    answer arrives: stale, it shows the record open; the refresh owed follows it."""
+    _open_dashboard(page)
+    first_open = page.locator("#exceptions tbody tr[data-status=open]").first
+    first_open.wait_for()
+    record_id = int(first_open.get_attribute("id").removeprefix("record-"))
+
+    def answer_stale(route: Any) -> None:
+        answer = route.fetch()
+        acknowledged = httpx.post(
+            f"{demo_server.base_url}/v1/exceptions/{record_id}/acknowledge"
+        ).raise_for_status()
+        assert acknowledged.json()["status"] == "acknowledged"
+        time.sleep(1.0)  # the event reaches the page, whose refresh gives way
+        route.fulfill(response=answer)
+
+    page.route("**/ui/exceptions?status=all*", answer_stale, times=1)
+    page.locator("#exceptions .tabs button", has_text=re.compile("^All$")).click()
+    row = page.locator(f"#record-{record_id}")
+    expect(row).to_have_attribute("data-status", "acknowledged", timeout=10_000)
+    expect(page.locator("#exceptions .tabs button[aria-pressed=true]")).to_have_text("All")
+
+
 def test_a_new_window_plan_reaches_the_open_page(page: Any, demo_server: Server) -> None:
     shown = _open_dashboard(page)
     planned = httpx.post(f"{demo_server.base_url}/v1/windows", timeout=120).json()
