@@ -304,14 +304,16 @@ class JobRunner:
         process.start()
         theirs.close()
         try:
-            self._relay(job_id, ours, process, started + limit + KILL_GRACE_S)
+            self._relay(job_id, ours, process, started, limit)
         finally:
             if process.is_alive():
                 process.terminate()
             process.join(timeout=5)
-            self.metrics.solve_seconds.observe(time.monotonic() - started)
 
-    def _relay(self, job_id: str, ours: Connection, process: Any, kill_at: float) -> None:
+    def _relay(
+        self, job_id: str, ours: Connection, process: Any, started: float, limit: float
+    ) -> None:
+        kill_at = started + limit + KILL_GRACE_S
         told_to_stop = False
         while True:
             if self._stopping.is_set():
@@ -324,17 +326,19 @@ class JobRunner:
                     kind, payload = ours.recv()
                 except EOFError:
                     kind, payload = "error", "the solver process ended without a plan"
-                if self._handle(job_id, kind, payload):
+                if self._handle(job_id, kind, payload, started):
                     return
             elif not process.is_alive() and not ours.poll():
                 code = process.exitcode
-                self._finish(job_id, "failed", error=f"the solver process exited ({code})")
+                error = f"the solver process exited ({code})"
+                self._finish(job_id, "failed", started, error=error)
                 return
             elif time.monotonic() > kill_at:
-                self._finish(job_id, "failed", error="the solver process overran its limit")
+                error = "the solver process overran its limit"
+                self._finish(job_id, "failed", started, error=error)
                 return
 
-    def _handle(self, job_id: str, kind: str, payload: Any) -> bool:
+    def _handle(self, job_id: str, kind: str, payload: Any, started: float) -> bool:
         """Store one message of the solver process; True when the job has ended."""
         if kind == "progress":
             with self.sessions.begin() as session:
@@ -345,18 +349,26 @@ class JobRunner:
             return False
         if kind == "plan":
             status = "cancelled" if job_id in self._cancel else "completed"
-            self._finish(job_id, status, plan=payload)
+            self._finish(job_id, status, started, plan=payload)
             return True
-        self._finish(job_id, "failed", error=str(payload))
+        self._finish(job_id, "failed", started, error=str(payload))
         return True
 
     def _finish(
-        self, job_id: str, status: str, plan: str | None = None, error: str | None = None
+        self,
+        job_id: str,
+        status: str,
+        started: float,
+        plan: str | None = None,
+        error: str | None = None,
     ) -> None:
+        """End a job that ran; its solve time is counted before the end is stored, so
+        whoever sees the job ended sees it counted too."""
         with self.sessions.begin() as session:
             job = session.get(Job, job_id)
             if job is None:
                 return
+            self.metrics.solve_seconds.observe(time.monotonic() - started)
             self._end(job, status, plan=plan, error=error)
         self._cancel.discard(job_id)
         if plan is not None:
