@@ -332,9 +332,9 @@ def load_command(
 def _load_operations(ingestion: Ingestion | None = None) -> dict[str, Any]:
     """Health, the live-state operations of ``ingestion`` (when given), a synchronous solve
     of the demo warehouse, and queued jobs."""
-    demo = json.loads(
-        (Path(__file__).resolve().parents[1] / "scenarios/problems/demo-warehouse.json").read_text()
-    )
+    from scenarios.examples import demo_warehouse
+
+    demo = demo_warehouse()
     live = ingestion.operations(demo) if ingestion is not None else {}
     return {
         "GET /healthz": lambda _k: ("GET", "/healthz", None),

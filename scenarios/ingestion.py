@@ -25,12 +25,11 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Final
 
+from scenarios.examples import demo_warehouse
 from scenarios.loadtest import OperationStats, Request
 
-DEMO: Final = Path(__file__).resolve().parent / "problems" / "demo-warehouse.json"
 #: The environment variable the service reads its Shopify webhook secret from.
 SHOPIFY_SECRET_ENV: Final = "ZERO_BACKLOG_SHOPIFY_SECRET"
 
@@ -39,12 +38,6 @@ RESENT_BATCH: Final = "POST /v1/orders (re-sent batch, idempotent)"
 PICKED: Final = "POST /v1/orders/{id}/events (picked)"
 ADJUSTMENT: Final = "POST /v1/inventory/adjustments (+1 unit)"
 WEBHOOK: Final = "POST /v1/integrations/shopify/orders (webhook, 1 order)"
-
-
-def demo_problem() -> dict[str, Any]:
-    """The demo warehouse's problem document (its set-up and orders seed the load)."""
-    doc: dict[str, Any] = json.loads(DEMO.read_text(encoding="utf-8"))
-    return doc
 
 
 @dataclass(frozen=True)
@@ -58,7 +51,7 @@ class Ingestion:
 
     def setup(self, doc: dict[str, Any] | None = None) -> list[Request]:
         """Warehouse, teams, then locations and stock: the state the operations need."""
-        doc = doc or demo_problem()
+        doc = doc or demo_warehouse()
         warehouse = {"name": doc.get("name"), "window": doc["window"], "labor": doc["labor"]}
         stock = {"locations": doc["locations"], "inventory": doc["inventory"]}
         return [
@@ -69,7 +62,7 @@ class Ingestion:
 
     def operations(self, doc: dict[str, Any] | None = None) -> dict[str, Callable[[int], Request]]:
         """The timed operations, by name, in the order they run."""
-        doc = doc or demo_problem()
+        doc = doc or demo_warehouse()
         orders, inventory = doc["orders"], doc["inventory"]
         return {
             NEW_BATCH.format(n=self.batch_size): lambda k: self._batch(orders, k),

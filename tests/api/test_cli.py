@@ -17,13 +17,12 @@ from typing import Any
 import pytest
 import yaml
 
-import scenarios
+from scenarios.examples import example_path
 from solver.check import assert_plan_valid
 
 CLI = Path(sys.executable).parent / "zero-backlog"
-PROBLEMS = Path(scenarios.__file__).resolve().parent / "problems"
-DEMO = PROBLEMS / "demo-warehouse.json"
-STOCKOUT = PROBLEMS / "stockout.json"
+DEMO = example_path("demo-warehouse")
+STOCKOUT = example_path("stockout")
 
 #: A tiny valid problem: one zone, one SKU, a pick and a pack team, one order.
 TINY: dict[str, Any] = {

@@ -16,18 +16,13 @@ from api.app import create_app
 from api.config import Settings
 from api.rolling import Previous, rolled_window, window_problem
 from api.windows import churn
+from scenarios.examples import demo_warehouse
 from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
 from solver.solve import plan
 
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 PARAMS = PlanParams(time_limit_s=5)
-
-
-def _demo() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
-    return doc
 
 
 def _start(doc: dict[str, Any]) -> datetime:
@@ -60,7 +55,7 @@ def test_work_under_way_is_pinned_and_the_rest_kept() -> None:
     first) to one slot past the stored end; picks under way are pinned in the current
     slot, picked orders' picks in the done slot and their packs under way in the current
     one; the later work is offered at its new slot numbers and none of it moves."""
-    doc = _demo()
+    doc = demo_warehouse()
     first = _planned(doc)
     slot = timedelta(minutes=_slot_minutes(doc))
     now = _start(doc) + slot + timedelta(minutes=5)
@@ -94,7 +89,7 @@ def test_work_under_way_is_pinned_and_the_rest_kept() -> None:
 def test_a_picked_order_keeps_its_picks_and_its_stock() -> None:
     """A picked order is planned for packing only: its picks are pinned in the first slot,
     and the stock they took is counted back into the document (it has left the shelf)."""
-    doc = _demo()
+    doc = demo_warehouse()
     first = _planned(doc)
     picked_id = next(a["order"] for a in first["assignments"] if a["stage"] == "pick")
     picked = next(o for o in doc["orders"] if o["id"] == picked_id)
@@ -120,7 +115,7 @@ def test_a_picked_order_keeps_its_picks_and_its_stock() -> None:
 def test_pins_the_state_no_longer_allows_are_dropped() -> None:
     """The team of a pick under way was replaced: that work is planned again, the window
     is not refused."""
-    doc = _demo()
+    doc = demo_warehouse()
     first = _planned(doc)
     now = _start(doc) + timedelta(minutes=_slot_minutes(doc))
     team = next(a["team"] for a in first["assignments"] if a["stage"] == "pick" and a["slot"] == 1)
@@ -135,7 +130,7 @@ def test_pins_the_state_no_longer_allows_are_dropped() -> None:
 
 
 def test_a_window_that_does_not_roll_pins_nothing_new() -> None:
-    doc = _demo()
+    doc = demo_warehouse()
     first = _planned(doc)
     problem = window_problem(doc, Previous(first), _start(doc) + timedelta(hours=1), False)
     assert problem["window"] == doc["window"]
@@ -148,7 +143,7 @@ def test_the_service_rolls_pins_and_keeps(tmp_path: Path) -> None:
     """Through the API, the clock 20 then 50 minutes into the stored window: each window's
     plan passes the checker against the problem it planned; orders picked keep their picks
     pinned in the done slot; packed ones are gone; nothing planned moves."""
-    doc = _demo()
+    doc = demo_warehouse()
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'r.db'}", window_minutes=0, rolling_window=True
     )

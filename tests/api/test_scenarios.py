@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,7 @@ from service_state import wait_for_job
 
 from api.app import create_app
 from api.config import Settings
-
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
+from scenarios.examples import demo_warehouse
 
 
 @pytest.fixture
@@ -25,7 +23,7 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
 
 
 def _scenario() -> dict[str, Any]:
-    demo = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
+    demo = demo_warehouse()
     return {
         "name": "pick-A-out",
         "description": "Nobody picks zone A.",

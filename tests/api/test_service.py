@@ -15,15 +15,9 @@ from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from api.config import Settings
+from scenarios.examples import demo_warehouse
 from scenarios.generator import GeneratorSpec, generate_problem
 from solver.check import assert_plan_valid
-
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
-
-
-def _demo() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
-    return doc
 
 
 def _slow() -> dict[str, Any]:
@@ -60,10 +54,10 @@ def _wait(client: TestClient, job_id: str, until: set[str], timeout_s: float = 6
 
 def test_solve_answers_a_checked_plan(client: TestClient) -> None:
     """POST /v1/solve: the demo warehouse planned in a solver process, zero backlog."""
-    response = client.post("/v1/solve?time_limit=10", json=_demo())
+    response = client.post("/v1/solve?time_limit=10", json=demo_warehouse())
     assert response.status_code == 200
     assert response.json()["status"] == "zero_backlog"
-    assert_plan_valid(_demo(), response.json())
+    assert_plan_valid(demo_warehouse(), response.json())
 
 
 def test_solve_rejects_a_broken_document_naming_fields(client: TestClient) -> None:
@@ -84,7 +78,7 @@ def test_solve_rejects_text_that_is_not_json(client: TestClient) -> None:
 
 def test_bad_order_is_an_exception_not_a_rejection(client: TestClient) -> None:
     """One malformed order becomes INVALID_ORDER; the rest is planned."""
-    doc = _demo()
+    doc = demo_warehouse()
     doc["orders"][0]["lines"] = []
     response = client.post("/v1/solve?time_limit=10", json=doc)
     assert response.status_code == 200
@@ -95,14 +89,14 @@ def test_bad_order_is_an_exception_not_a_rejection(client: TestClient) -> None:
 
 def test_plans_job_lifecycle_is_stored(client: TestClient, tmp_path: Path) -> None:
     """202 with Location; the job runs, completes, and its plan is stored as served."""
-    response = client.post("/v1/plans?time_limit=10", json=_demo())
+    response = client.post("/v1/plans?time_limit=10", json=demo_warehouse())
     assert response.status_code == 202
     location = response.headers["Location"]
     job_id = response.json()["id"]
     assert location == f"/v1/plans/{job_id}"
     body = _wait(client, job_id, {"completed", "failed"})
     assert body["status"] == "completed"
-    assert_plan_valid(_demo(), body["plan"])
+    assert_plan_valid(demo_warehouse(), body["plan"])
     stored = _stored(tmp_path, job_id)
     assert stored["status"] == "completed"
     assert json.loads(stored["plan"]) == body["plan"]
@@ -143,7 +137,7 @@ def test_full_queue_answers_429_with_retry_after(tmp_path: Path) -> None:
 
 def test_events_stream_progress_until_the_job_ends(client: TestClient) -> None:
     """Server-sent events: progress with value and bound, then the final status."""
-    job_id = client.post("/v1/plans?time_limit=10", json=_demo()).json()["id"]
+    job_id = client.post("/v1/plans?time_limit=10", json=demo_warehouse()).json()["id"]
     events = []
     with client.stream("GET", f"/v1/plans/{job_id}/events") as stream:
         for line in stream.iter_lines():
@@ -167,18 +161,18 @@ def test_api_keys_are_required_when_configured(tmp_path: Path) -> None:
 
 def test_body_over_the_limit_is_413(tmp_path: Path) -> None:
     with _client(tmp_path, max_body_bytes=1000) as client:
-        response = client.post("/v1/solve", json=_demo())
+        response = client.post("/v1/solve", json=demo_warehouse())
         assert response.status_code == 413
 
 
 def test_time_limit_out_of_bounds_is_422(client: TestClient) -> None:
-    assert client.post("/v1/solve?time_limit=0", json=_demo()).status_code == 422
-    assert client.post("/v1/solve?time_limit=100000", json=_demo()).status_code == 422
+    assert client.post("/v1/solve?time_limit=0", json=demo_warehouse()).status_code == 422
+    assert client.post("/v1/solve?time_limit=100000", json=demo_warehouse()).status_code == 422
 
 
 def test_metrics_count_jobs_and_backlog(client: TestClient) -> None:
     """After one completed job: the Prometheus text shows it, and the queue depth."""
-    client.post("/v1/solve?time_limit=10", json=_demo())
+    client.post("/v1/solve?time_limit=10", json=demo_warehouse())
     text_body = client.get("/metrics").text
     assert 'zero_backlog_jobs_total{status="completed"} 1.0' in text_body
     assert "zero_backlog_queue_depth 0.0" in text_body
@@ -194,7 +188,7 @@ def test_openapi_lists_the_v1_paths(client: TestClient) -> None:
 
 def test_window_of_millions_of_slots_is_rejected_not_planned(client: TestClient) -> None:
     """Eight years of one-minute slots (found by the OpenAPI fuzz): 422 naming the window."""
-    doc = _demo()
+    doc = demo_warehouse()
     doc["window"] = {
         "start": "1992-01-01T00:00:00Z",
         "end": "2000-01-01T00:00:00Z",

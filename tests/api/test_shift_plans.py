@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,11 +11,10 @@ from service_state import wait_for_job
 
 from api.app import create_app
 from api.config import Settings
+from scenarios.examples import demo_warehouse
 from solver.check import assert_plan_valid
 from solver.loading import load_problem
 from solver.staffing.roster import staffed_problem
-
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 
 
 @pytest.fixture
@@ -27,13 +24,8 @@ def client(tmp_path: Path) -> Iterator[TestClient]:
         yield test_client
 
 
-def _demo() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
-    return doc
-
-
 def test_a_shift_plan_job_answers_the_least_staffing(client: TestClient) -> None:
-    doc = _demo()
+    doc = demo_warehouse()
     accepted = client.post("/v1/shift-plans?time_limit=8", json=doc)
     assert accepted.status_code == 202
     body = wait_for_job(client, accepted.headers["Location"])
@@ -54,7 +46,7 @@ def test_a_shift_plan_job_answers_the_least_staffing(client: TestClient) -> None
 
 
 def test_a_bad_document_is_refused_naming_the_field(client: TestClient) -> None:
-    doc = _demo()
+    doc = demo_warehouse()
     doc["teams"][0]["max_headcount"] = -1
     refused = client.post("/v1/shift-plans", json=doc)
     assert refused.status_code == 422

@@ -31,6 +31,7 @@ from api.db import make_engine, session_factory
 from api.models import Base
 from api.state_models import TeamRecord
 from api.state_schemas import Adjustment
+from scenarios.examples import demo_warehouse
 from solver import DocumentError, PlanParams, assert_plan_valid, load_problem, plan
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,11 +45,6 @@ STATE_TABLES = {
     "order_events",
     "idempotency_keys",
 }
-
-
-def _demo() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((ROOT / "scenarios/problems/demo-warehouse.json").read_text())
-    return doc
 
 
 @pytest.fixture
@@ -74,7 +70,7 @@ def _rows(database: Path, query: str, **params: Any) -> list[dict[str, Any]]:
 
 def _set_up(client: TestClient) -> dict[str, Any]:
     """The demo warehouse's window, labor, teams, locations and stock, stored."""
-    demo = _demo()
+    demo = demo_warehouse()
     assert client.put("/v1/warehouse", json=_setup_body(demo)).status_code == 200
     assert client.put("/v1/teams", json=demo["teams"]).status_code == 200
     stock = {"locations": demo["locations"], "inventory": demo["inventory"]}
@@ -136,7 +132,7 @@ def test_migration_builds_the_state_tables_the_models_declare(
 
 def test_warehouse_put_is_stored_and_read_back(client: TestClient, database: Path) -> None:
     """PUT /v1/warehouse stores the window and labor; GET and the row hold the same."""
-    demo = _demo()
+    demo = demo_warehouse()
     response = client.put("/v1/warehouse", json=_setup_body(demo))
     assert response.status_code == 200
     assert client.get("/v1/warehouse").json() == response.json()
@@ -151,7 +147,7 @@ def test_warehouse_rejects_a_bad_window_naming_the_field(
     client: TestClient, database: Path
 ) -> None:
     """A 0-minute slot is refused (422 names window.slot_minutes); nothing is stored."""
-    body = _setup_body(_demo())
+    body = _setup_body(demo_warehouse())
     body["window"] = {**body["window"], "slot_minutes": 0}
     response = client.put("/v1/warehouse", json=body)
     assert response.status_code == 422
@@ -161,7 +157,7 @@ def test_warehouse_rejects_a_bad_window_naming_the_field(
 
 def test_teams_put_replaces_the_stored_teams(client: TestClient, database: Path) -> None:
     """Three demo teams, then one: the second PUT leaves exactly that one."""
-    teams = _demo()["teams"]
+    teams = demo_warehouse()["teams"]
     assert client.put("/v1/teams", json=teams).status_code == 200
     assert [t["id"] for t in client.get("/v1/teams").json()] == ["pick-A", "pick-B", "pack-1"]
     assert client.get("/v1/teams").json() == teams
@@ -181,7 +177,7 @@ def test_teams_put_rejects_bad_teams_and_keeps_the_stored_ones(
     client: TestClient, database: Path
 ) -> None:
     """An unknown stage and a repeated id: 422 naming both fields; the old teams stay."""
-    teams = _demo()["teams"]
+    teams = demo_warehouse()["teams"]
     client.put("/v1/teams", json=teams)
     bad_stage = copy.deepcopy(teams)
     bad_stage[0]["stage"] = "sort"
@@ -327,7 +323,7 @@ def test_orders_batch_stores_the_valid_and_reports_the_bad(
 ) -> None:
     """Five orders, two bad (no lines; a German postal code of 4 digits): three stored,
     each bad one reported with its contract exception and field."""
-    orders = _demo()["orders"][:3]
+    orders = demo_warehouse()["orders"][:3]
     no_lines = {**orders[0], "id": "SO-BAD-1", "lines": []}
     bad_zip = copy.deepcopy(orders[0]) | {"id": "SO-BAD-2"}
     bad_zip["ship_to"] |= {"country": "DE", "postal_code": "1234"}
@@ -352,7 +348,7 @@ def test_orders_batch_stores_the_valid_and_reports_the_bad(
 def test_orders_upsert_is_idempotent_by_id(client: TestClient, database: Path) -> None:
     """The same order again is unchanged; a changed pending order is updated; a changed
     order already picked is a conflict and keeps its contents."""
-    first, second = _demo()["orders"][:2]
+    first, second = demo_warehouse()["orders"][:2]
     client.post("/v1/orders", json=[first, second])
     again = client.post("/v1/orders", json=[first]).json()
     assert again["orders"] == [{"id": first["id"], "result": "unchanged"}]
@@ -373,7 +369,7 @@ def test_orders_idempotency_key_replays_and_refuses_another_body(
 ) -> None:
     """Same key and body: the first report replayed ('created', not 'unchanged'); same
     key, another body: 422 and nothing stored from it."""
-    first, second = _demo()["orders"][:2]
+    first, second = demo_warehouse()["orders"][:2]
     headers = {"Idempotency-Key": "batch-7"}
     original = client.post("/v1/orders", json=[first], headers=headers)
     replay = client.post("/v1/orders", json=[first], headers=headers)
@@ -408,7 +404,7 @@ def test_orders_body_must_be_a_list(client: TestClient) -> None:
 def test_order_events_follow_the_allowed_transitions(client: TestClient, database: Path) -> None:
     """pending -> picked -> packed -> shipped; skipping a step or cancelling a shipped order
     is 409; repeating the last event changes nothing; unknown orders 404."""
-    order = _demo()["orders"][0]
+    order = demo_warehouse()["orders"][0]
     order_id = order["id"]
     client.post("/v1/orders", json=[order])
     skip = client.post(f"/v1/orders/{order_id}/events", json={"event": "shipped"})
@@ -439,7 +435,7 @@ def test_order_events_follow_the_allowed_transitions(client: TestClient, databas
 
 def test_orders_list_filters_by_status(client: TestClient, database: Path) -> None:
     """Three orders, one picked, one cancelled: ?status= lists each group, oldest first."""
-    orders = _demo()["orders"][:3]
+    orders = demo_warehouse()["orders"][:3]
     client.post("/v1/orders", json=orders)
     client.post(f"/v1/orders/{orders[0]['id']}/events", json={"event": "picked"})
     client.post(f"/v1/orders/{orders[1]['id']}/events", json={"event": "cancelled"})
@@ -474,7 +470,7 @@ def test_a_commit_that_fails_is_a_409_and_stores_nothing(
         return report
 
     monkeypatch.setattr(order_state, "import_orders", import_and_clash)
-    response = client.post("/v1/orders", json=_demo()["orders"][:1])
+    response = client.post("/v1/orders", json=demo_warehouse()["orders"][:1])
     assert response.status_code == 409
     assert "retry" in response.json()["detail"]
     assert _stored_orders(database) == {}

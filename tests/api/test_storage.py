@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,15 +25,10 @@ from api.jobs import MAX_ATTEMPTS, JobRunner
 from api.metrics import Metrics
 from api.models import Base, Job
 from api.schemas import JobOut
+from scenarios.examples import demo_warehouse
 from solver.check import assert_plan_valid
 
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 JOBS = Job.__table__
-
-
-def _demo() -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
-    return doc
 
 
 @pytest.fixture
@@ -79,7 +73,7 @@ def test_migrations_build_the_schema_from_empty_and_are_idempotent(database_url:
     try:
         assert inspect(engine).get_table_names() == []
         migrate(engine)
-        job = _runner(database_url, engine).submit(_demo(), 5.0)
+        job = _runner(database_url, engine).submit(demo_warehouse(), 5.0)
         migrate(engine)
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"include_object": _declared})
@@ -99,13 +93,13 @@ def test_a_job_round_trips_through_submit_get_and_cancel(database_url: str, engi
     """Every column as stored after each step, and as get() and the API show it."""
     runner = _runner(database_url, engine)  # not started: the job stays queued
     before = datetime.now(UTC)
-    job = runner.submit(_demo(), 7.5)
+    job = runner.submit(demo_warehouse(), 7.5)
     submitted = {
         "id": job.id,
         "status": "queued",
         "kind": "plan",
         "time_limit_s": 7.5,
-        "problem": json.dumps(_demo()),
+        "problem": json.dumps(demo_warehouse()),
         "plan": None,
         "error": None,
         "progress": None,
@@ -149,7 +143,10 @@ def _crash_state(url: str, engine: Engine) -> dict[str, str]:
     """Four jobs as a service that died would leave them: one queued, one running (its
     first attempt), one running that has used up its attempts, one completed."""
     runner = _runner(url, engine)
-    jobs = {name: runner.submit(_demo(), 5.0).id for name in ("queued", "running", "worn", "done")}
+    jobs = {
+        name: runner.submit(demo_warehouse(), 5.0).id
+        for name in ("queued", "running", "worn", "done")
+    }
     started = datetime.now(UTC)
     changes = {
         "running": {"status": "running", "attempts": 1, "started_at": started},
@@ -187,7 +184,7 @@ def test_a_restart_queues_open_jobs_again_and_fails_worn_out_ones(
         assert (row["status"], row["attempts"], row["error"]) == ("completed", attempts, None)
         assert row["created_at"] < row["started_at"] <= row["finished_at"]
         assert json.loads(row["progress"])["level"]
-        assert_plan_valid(_demo(), json.loads(row["plan"]))
+        assert_plan_valid(demo_warehouse(), json.loads(row["plan"]))
     worn = after[jobs["worn"]]
     assert worn["finished_at"] >= worn["started_at"]
     assert worn == {
@@ -203,11 +200,11 @@ def test_solve_over_http_stores_the_job_in_postgresql(postgres_url: str) -> None
     """POST /v1/solve on a service whose DATABASE_URL is PostgreSQL: a checked plan, and
     the completed job with that plan in the database."""
     with TestClient(create_app(Settings(database_url=postgres_url))) as client:
-        response = client.post("/v1/solve?time_limit=5", json=_demo())
+        response = client.post("/v1/solve?time_limit=5", json=demo_warehouse())
     assert response.status_code == 200, response.text
     plan = response.json()
     assert plan["status"] == "zero_backlog"
-    assert_plan_valid(_demo(), plan)
+    assert_plan_valid(demo_warehouse(), plan)
     (row,) = _rows(postgres_url).values()
     assert (row["status"], row["attempts"], row["time_limit_s"]) == ("completed", 1, 5.0)
     assert json.loads(row["plan"]) == plan

@@ -16,14 +16,13 @@ from service_state import load_state
 
 from api.app import create_app
 from api.config import Settings
+from scenarios.examples import demo_warehouse, example_problem
 from solver.check import assert_plan_valid
-
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 
 
 def _crunch() -> dict[str, Any]:
     """90 orders, one picking team short: 15 priority-3 orders are CAPACITY exceptions."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     return doc
 
 
@@ -141,7 +140,7 @@ def test_more_capacity_resolves_records_and_counts_churn(client: TestClient) -> 
 def test_new_orders_are_planned_around_the_previous_window(client: TestClient) -> None:
     """Orders arrive between two window plans: the second plan keeps every order of the
     first where it was (churn 0) and plans the new ones in what is left."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "demo-warehouse.json").read_text())
+    doc = demo_warehouse()
     first_orders, later_orders = doc["orders"][:30], doc["orders"][30:]
     load_state(client, {**doc, "orders": first_orders})
     first = client.post("/v1/windows").json()

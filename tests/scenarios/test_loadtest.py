@@ -14,7 +14,8 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from scenarios.ingestion import RESENT_BATCH, Ingestion, demo_problem, summary
+from scenarios.examples import demo_warehouse
+from scenarios.ingestion import RESENT_BATCH, Ingestion, summary
 from scenarios.loadtest import (
     OperationStats,
     SetupError,
@@ -57,7 +58,7 @@ def test_ingestion_stores_each_order_once(server: str) -> None:
     4 clients: all 2xx, every re-send replayed, and the stored orders are exactly the
     unique orders sent, each received once; stock moved by exactly the adjustments."""
     ingestion = Ingestion("test", batch_size=BATCH)
-    before = {(r["sku"], r["location"]): r["on_hand"] for r in demo_problem()["inventory"]}
+    before = {(r["sku"], r["location"]): r["on_hand"] for r in demo_warehouse()["inventory"]}
     results = _ingest(server, ingestion)
 
     for stats in results:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-import scenarios
+from scenarios.examples import PROBLEMS_DIR, example_path
 from scenarios.generator import GeneratorSpec, generate_problem
 from scenarios.peers import fifo, flat_cpsat, flat_mip, timefold
 from solver.check import assert_plan_valid
@@ -42,7 +42,6 @@ from planning import (  # the helpers live beside the solver tests
 )
 
 Engine = Callable[[Instance, Schedule, Deadline], EngineResult]
-PROBLEMS = Path(scenarios.__file__).resolve().parent / "problems"
 EXACT_PEERS: dict[str, Engine] = {"flat-cp-sat": flat_cpsat.run, "flat-mip": flat_mip.run}
 
 
@@ -62,7 +61,7 @@ def _case_documents() -> dict[str, dict[str, Any]]:
     ]
     for path in [*examples, *sorted((DATA / "families").glob("*.json"))]:
         cases[path.stem] = _document(path)
-    for path in sorted(PROBLEMS.glob("*.json")):
+    for path in sorted(PROBLEMS_DIR.glob("*.json")):
         if path.stem != "capacity-crunch":  # the flat CP-SAT model does not close it in seconds
             cases[f"scenario-{path.stem}"] = _document(path)
     return cases
@@ -159,7 +158,7 @@ def test_fifo_sequence_is_arrival_then_id_with_pinned_work_first() -> None:
         pytest.param(
             "flat-cp-sat",
             flat_cpsat.run,
-            _document(PROBLEMS / "capacity-crunch.json"),
+            _document(example_path("capacity-crunch")),
             id="flat-cp-sat-capacity-crunch",
         ),
         pytest.param(

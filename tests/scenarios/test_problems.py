@@ -8,32 +8,25 @@ priority-1 and priority-2 levels close first, so its story holds even if it stop
 from __future__ import annotations
 
 import functools
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-import scenarios
+from scenarios.examples import PROBLEMS_DIR, example_problem
 from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
 from solver.solve import plan
 
-PROBLEMS = Path(scenarios.__file__).resolve().parent / "problems"
-FILES = sorted(PROBLEMS.glob("*.json"))
+FILES = sorted(PROBLEMS_DIR.glob("*.json"))
 PARAMS = {"capacity-crunch": PlanParams(time_limit_s=10)}
-
-
-def _document(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = json.loads((PROBLEMS / f"{name}.json").read_text("utf-8"))
-    return document
 
 
 @functools.cache
 def _plan(name: str) -> dict[str, Any]:
     """The checked plan of a scenario (planned once per test session)."""
-    document = _document(name)
+    document = example_problem(name)
     result: dict[str, Any] = plan(document, PARAMS.get(name)).model_dump(
         mode="json", exclude_none=True
     )
@@ -62,7 +55,7 @@ def test_problems_folder_holds_the_four_scenarios() -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_problems_every_file_plans_and_passes_the_checker(path: Path) -> None:
     """Each file loads as a document, and its plan keeps every rule of the contract."""
-    load_problem(_document(path.stem))
+    load_problem(example_problem(path.stem))
     result = _plan(path.stem)
     assert result["kpis"]["orders"] == result["kpis"]["planned"] + result["kpis"]["backlog"]
 
@@ -70,7 +63,7 @@ def test_problems_every_file_plans_and_passes_the_checker(path: Path) -> None:
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
 def test_problems_use_fixed_dates_on_the_demo_day(path: Path) -> None:
     """Scenarios are deterministic: one fixed two-hour window on 2026-12-04."""
-    window = _document(path.stem)["window"]
+    window = example_problem(path.stem)["window"]
     assert window == {
         "start": "2026-12-04T08:00:00Z",
         "end": "2026-12-04T10:00:00Z",
@@ -101,7 +94,7 @@ def test_capacity_crunch_reports_capacity_exceptions_at_pick_a() -> None:
 
 def test_capacity_crunch_plans_every_priority_1_order() -> None:
     """Priorities are lexicographic: all 9 priority-1 orders fit, so all 9 are planned."""
-    document = _document("capacity-crunch")
+    document = example_problem("capacity-crunch")
     urgent = {o["id"] for o in document["orders"] if o.get("priority") == 1}
     assert len(urgent) == 9
     assert urgent <= _planned_ids("capacity-crunch")
@@ -129,8 +122,8 @@ def test_stockout_names_the_short_skus() -> None:
 
 def test_stockout_poster_is_missing_from_inventory() -> None:
     """The story needs one SKU with no inventory record at all: SKU-POSTER-A2."""
-    inventory = {r["sku"] for r in _document("stockout")["inventory"]}
-    ordered = {ln["sku"] for o in _document("stockout")["orders"] for ln in o["lines"]}
+    inventory = {r["sku"] for r in example_problem("stockout")["inventory"]}
+    ordered = {ln["sku"] for o in example_problem("stockout")["orders"] for ln in o["lines"]}
     assert ordered - inventory == {"SKU-POSTER-A2"}
 
 
@@ -163,7 +156,7 @@ def test_messy_feed_flags_exactly_the_designed_defects() -> None:
 
 def test_messy_feed_counts_an_exact_repeat_once() -> None:
     """SO-4105 arrives twice with identical contents (a re-sent webhook): one order, planned."""
-    document = _document("messy-feed")
+    document = example_problem("messy-feed")
     assert sum(1 for o in document["orders"] if o.get("id") == "SO-4105") == 2
     packs = [a for a in _plan("messy-feed")["assignments"] if a["order"] == "SO-4105"]
     assert [a["stage"] for a in packs].count("pack") == 1
@@ -172,6 +165,6 @@ def test_messy_feed_counts_an_exact_repeat_once() -> None:
 def test_messy_feed_plans_every_good_order() -> None:
     """28 raw entries, 26 distinct ids: 9 defective, so the other 17 are all planned."""
     result = _plan("messy-feed")
-    assert len(_document("messy-feed")["orders"]) == 28
+    assert len(example_problem("messy-feed")["orders"]) == 28
     assert result["kpis"]["orders"] == 26
     assert result["kpis"]["planned"] == 17

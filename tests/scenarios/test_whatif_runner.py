@@ -17,6 +17,7 @@ import pytest
 import yaml
 from whatif_data import DEMO, demo_scenario, tiny_document, work_curve, work_hours
 
+from scenarios.examples import demo_warehouse
 from scenarios.whatif import case
 from scenarios.whatif.report import results_json, write_report
 from scenarios.whatif.results import ScenarioResults
@@ -47,7 +48,7 @@ def by_process(progress_calls: list[tuple[str, int, int]]) -> ScenarioResults:
 
 def _zone_a_only_orders() -> set[str]:
     """Orders with a line whose SKU lies only in zone A (pick-A is zone A's only team)."""
-    document = json.loads(DEMO.read_text())
+    document = demo_warehouse()
     zone = {loc["id"]: loc["zone"] for loc in document["locations"]}
     zones: dict[str, set[str]] = {}
     for record in document["inventory"]:
@@ -110,7 +111,7 @@ def test_runner_figures_load_capacity_and_staffing(by_process: ScenarioResults) 
     assert len(base.slot_starts) == 8 and base.slot_starts[0] == "2026-12-04T08:00:00Z"
     # pick-A 2x8 slots less a half-person slot = 3.75 h, pick-B 3.75 h, pack-1 3.25 h
     assert base.person_hours_scheduled == 10.75
-    document = json.loads(DEMO.read_text())
+    document = demo_warehouse()
     assert base.person_hours_needed == work_hours(document, 0)
     assert base.staffing_curve == work_curve(document, 0)
     assert by_process.notes == ()

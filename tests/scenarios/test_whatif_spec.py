@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import scenarios
+from scenarios.examples import example_path
 from scenarios.whatif.runner import prepare_cases
 from scenarios.whatif.spec import load_scenario, parse_scenario
 from solver.loading import DocumentError
@@ -107,8 +108,7 @@ def test_spec_base_problem_is_relative_to_the_file(tmp_path: Path) -> None:
     change the base cannot take is an error naming the scenario field."""
     folder = tmp_path / "what"
     folder.mkdir()
-    (folder / "base.json").write_text(Path(scenarios.__file__).parent.joinpath(
-        "problems", "demo-warehouse.json").read_text())  # fmt: skip
+    (folder / "base.json").write_text(example_path("demo-warehouse").read_text())
     data = {**GOOD, "base": {"problem": "base.json"}}
     cases = prepare_cases(parse_scenario(data), folder)
     assert [c.name for c in cases] == ["base", "v"]

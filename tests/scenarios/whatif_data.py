@@ -5,14 +5,12 @@ they travel to worker processes and Ray tasks; deterministic, so runs can be com
 from __future__ import annotations
 
 import copy
-import json
-from pathlib import Path
 from typing import Any
 
-import scenarios
+from scenarios.examples import demo_warehouse, example_path
 from scenarios.whatif.spec import ScenarioSpec, parse_scenario
 
-DEMO = Path(scenarios.__file__).resolve().parent / "problems" / "demo-warehouse.json"
+DEMO = example_path("demo-warehouse")
 
 
 def _address() -> dict[str, str]:
@@ -92,18 +90,13 @@ def tiny_document() -> dict[str, Any]:
     }
 
 
-def demo_document() -> dict[str, Any]:
-    document: dict[str, Any] = json.loads(DEMO.read_text("utf-8"))
-    return document
-
-
 def demo_scenario(**changes: Any) -> ScenarioSpec:
     """The demo warehouse (40 orders, zero backlog) with two variants: pick-A, the only
     team of zone A, out sick; and 40 % more orders (16 copies)."""
     data: dict[str, Any] = {
         "name": "demo-what-if",
         "description": "the demo warehouse: a team out, a busier day",
-        "base": {"document": demo_document()},
+        "base": {"document": demo_warehouse()},
         "time_limit_s": 5,
         "variants": [
             {

@@ -7,11 +7,11 @@ import itertools
 import json
 import time
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from planning import order, tiny_problem
 
+from scenarios.examples import example_problem
 from solver.check import assert_plan_valid
 from solver.engine import PlanParams
 from solver.loading import load_problem
@@ -30,7 +30,6 @@ from solver.staffing.roster import (
     staffed_problem,
 )
 
-PROBLEMS = Path(__file__).resolve().parents[2] / "scenarios" / "problems"
 PARAMS = PlanParams(time_limit_s=10)
 
 
@@ -80,7 +79,7 @@ def test_the_least_staffing_plans_everything_and_nothing_smaller_does() -> None:
 
 
 def test_rosters_hold_max_headcount_and_shift_length() -> None:
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     for team in doc["teams"]:
         team["max_headcount"] = 3
         team["min_shift_minutes"] = 45  # three 15-minute slots
@@ -152,7 +151,7 @@ def test_shifts_pair_starts_and_ends_first_in_first_out() -> None:
 def test_without_the_mip_a_plans_loads_make_a_feasible_roster() -> None:
     """The fallback: the people a plan's loads need, as shifts of at least two slots; the
     plan fits under it and its cost is at least the work bound."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     for team in doc["teams"]:
         team["min_shift_minutes"] = 30
     parsed = load_problem(doc)
@@ -211,7 +210,7 @@ def _added(intervals: list[dict[str, Any]], item: dict[str, Any]) -> list[dict[s
 def test_recommended_people_plan_the_capacity_orders() -> None:
     """capacity-crunch leaves 15 CAPACITY orders; the plan recommends the least extra
     people (proven); with them added the planner plans every order."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     planned = json.loads(plan(doc, PARAMS).to_json())
     assert_plan_valid(doc, planned)
     capacity = [e["order"] for e in planned["exceptions"] if e["code"] == "CAPACITY"]
@@ -232,7 +231,7 @@ def test_recommended_people_plan_the_capacity_orders() -> None:
 def test_without_the_mip_the_bottlenecks_give_the_recommendation() -> None:
     """From the exceptions' bottlenecks alone: not proven, at least as many people as the
     least (the MIP's), every order it names a CAPACITY exception."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     window = plan_window(doc, PARAMS)
     capacity = [e for e in window.plan.exceptions if e.code == "CAPACITY"]
     found = from_bottlenecks(window.instance, capacity)
@@ -265,7 +264,7 @@ def test_a_cheaper_full_curve_point_replaces_an_unproven_minimum() -> None:
 def test_the_curve_by_planning_loses_orders_as_people_go() -> None:
     """Without the MIP: person-slots off the busiest slots, planned by the planner; each
     staffing holds the next smaller one, so the exact planner plans no more with less."""
-    doc: dict[str, Any] = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    doc: dict[str, Any] = example_problem("capacity-crunch")
     shift_plan = plan_shifts(doc, PARAMS, curve=False)
     counts = tuple(tuple(team.headcount_by_slot) for team in shift_plan.teams)
     staffing = StaffSolution("OPTIMAL", shift_plan.cost, shift_plan.cost, counts, (), (), None)

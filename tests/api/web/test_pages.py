@@ -4,7 +4,6 @@ keys, a sign-in), and the state-change events the page listens to."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +15,9 @@ from service_state import load_state
 
 from api.app import create_app
 from api.config import Settings
+from scenarios.examples import example_problem
 from solver.check import assert_plan_valid
 
-PROBLEMS = Path(__file__).resolve().parents[3] / "scenarios" / "problems"
 HTMX = {"HX-Request": "true"}
 
 
@@ -40,7 +39,7 @@ def planned(database_url: str) -> Iterator[tuple[TestClient, dict[str, Any]]]:
     """A service holding capacity-crunch, its window planned (and checked), on SQLite and
     on PostgreSQL."""
     with _client(database_url) as client:
-        load_state(client, json.loads((PROBLEMS / "capacity-crunch.json").read_text()))
+        load_state(client, example_problem("capacity-crunch"))
         window = client.post("/v1/windows").json()
         problem = client.get("/v1/windows/latest/problem").json()
         assert_plan_valid(problem, window["plan"])

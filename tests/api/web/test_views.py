@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +13,7 @@ from api.live import changed
 from api.web import format as fmt
 from api.web.forms import FormError, WhatIfForm, base_document, stock_choices, variants
 from api.web.views import picture
+from scenarios.examples import example_problem
 from scenarios.whatif.runner import prepare_cases
 from scenarios.whatif.spec import parse_scenario
 from solver.check import assert_plan_valid
@@ -22,13 +22,11 @@ from solver.loading import load_problem
 from solver.solve import plan
 from solver.timegrid import team_capacity_s
 
-PROBLEMS = Path(__file__).resolve().parents[3] / "scenarios" / "problems"
-
 
 @pytest.fixture(scope="module")
 def crunch() -> tuple[dict[str, Any], dict[str, Any]]:
     """capacity-crunch and its plan (checked): 15 CAPACITY orders, one team short."""
-    problem = json.loads((PROBLEMS / "capacity-crunch.json").read_text())
+    problem = example_problem("capacity-crunch")
     plan_doc = json.loads(plan(load_problem(problem), PlanParams(time_limit_s=10)).to_json())
     assert_plan_valid(problem, plan_doc)
     return problem, plan_doc
